@@ -1,0 +1,33 @@
+# tcpmem: user targets. Kbuild itself reads ./Kbuild (not this file) when
+# called as `make -C $KDIR M=$PWD`.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNELS ?= $(shell awk -F'\t' '!/^\#/ && NF { print $$1 }' scripts/matrix.tsv)
+
+all modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf .cache/build .cache/initramfs .cache/logs
+
+# also drops the downloaded kernels
+distclean: clean
+	rm -rf .cache
+
+# all matrix kernels, or e.g. `make check KERNELS=6.12`
+check:
+	scripts/check.sh $(KERNELS)
+
+demo:
+	scripts/demo.sh
+
+kernels:
+	scripts/deps.sh
+	for k in $(KERNELS); do scripts/fetch-kernel.sh $$k || exit 1; done
+
+.PHONY: all modules clean distclean check demo kernels
+endif

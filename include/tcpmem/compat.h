@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels of the matrix that public headers expose,
+ * as feature-named macros probed from the headers themselves (here, or by
+ * Kbuild for what the preprocessor cannot see). Logic files test these,
+ * never a version. Differences in private structs are found at load time
+ * from BTF instead (layout.c).
+ */
+#ifndef TCPMEM_COMPAT_H
+#define TCPMEM_COMPAT_H
+
+#include <linux/mmzone.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/sock.h>
+
+/* 6.9+: skbuff_cache lives in the exported net_hotdata */
+#if __has_include("net/hotdata.h")
+#include <net/hotdata.h>
+#define TM_HAVE_NET_HOTDATA 1
+#endif
+
+/* 6.1+: filldir_t returns bool (true = go on) instead of int (0 = go on) */
+#ifdef TM_FILLDIR_BOOL
+#define TM_FILLDIR_RET		bool
+#define TM_FILLDIR_GO_ON	true
+#define TM_FILLDIR_STOP		false
+#else
+#define TM_FILLDIR_RET		int
+#define TM_FILLDIR_GO_ON	0
+#define TM_FILLDIR_STOP		(-ENOSPC)
+#endif
+
+/* 6.1+: bhash2, a bind hash keyed by (port, address), with its own cache */
+#ifdef TM_HAVE_BHASH2
+static inline void tm_bhash2_owners_walk(struct inet_bind2_bucket *tb2,
+					 void (*fn)(struct sock *sk, void *arg), void *arg)
+{
+	struct sock *sk;
+
+#ifdef TM_HAVE_SK_BIND2_NODE
+	/* 6.1: sockets through sk_bind2_node (timewait socks are on deathrow) */
+	hlist_for_each_entry(sk, &tb2->owners, sk_bind2_node)
+		fn(sk, arg);
+#else
+	/* 6.12+: sockets and timewait socks through skc_bind_node */
+	sk_for_each_bound(sk, &tb2->owners)
+		fn(sk, arg);
+#endif
+}
+#endif
+
+/* 6.12+: the inet_diag pseudo-state for bound, inactive sockets */
+#ifdef TM_HAVE_BOUND_INACTIVE
+#define TM_STATE_BOUND_INACTIVE	TCP_BOUND_INACTIVE
+#else
+#define TM_STATE_BOUND_INACTIVE	TCP_CLOSE
+#endif
+
+/*
+ * The listening hash: 6.1+ chains listeners on lhash2 buckets through
+ * sk_nulls_node; 5.10 also has listening_hash[] and chains lhash2 through
+ * icsk_listen_portaddr_node.
+ */
+static inline void tm_lhash_bucket_walk(struct inet_listen_hashbucket *ilb,
+					void (*fn)(struct sock *sk, void *arg), void *arg)
+{
+#ifdef TM_HAVE_LISTENING_HASH
+	struct inet_connection_sock *icsk;
+
+	hlist_for_each_entry(icsk, &ilb->head, icsk_listen_portaddr_node)
+		fn((struct sock *)icsk, arg);
+#else
+	struct hlist_nulls_node *node;
+	struct sock *sk;
+
+	sk_nulls_for_each(sk, node, &ilb->nulls_head)
+		fn(sk, arg);
+#endif
+}
+
+/* buddy orders: MAX_ORDER (exclusive) up to 6.1, NR_PAGE_ORDERS from 6.8 */
+#ifdef NR_PAGE_ORDERS
+#define TM_NR_ORDERS	NR_PAGE_ORDERS
+#else
+#define TM_NR_ORDERS	MAX_ORDER
+#endif
+
+#endif /* TCPMEM_COMPAT_H */

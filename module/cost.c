@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cost model: pure arithmetic on snapshots, no kernel state, no locks.
+ * Documentation/tcpmem.rst states each formula.
+ */
+#include <linux/math64.h>
+#include <linux/mm.h>
+
+#include "tcpmem/tcpmem.h"
+
+/* S = PAGE_SIZE << order */
+u64 tm_slab_bytes(const struct tm_cache_stat *c)
+{
+	return (u64)PAGE_SIZE << c->order;
+}
+
+/* E = S / objperslab, in thousandths, rounded to nearest */
+u64 tm_eff_milli(const struct tm_cache_stat *c)
+{
+	if (!c->objperslab)
+		return 0;
+	return div_u64(tm_slab_bytes(c) * 1000 + c->objperslab / 2, c->objperslab);
+}
+
+/* S - objperslab * size */
+u64 tm_tail_waste(const struct tm_cache_stat *c)
+{
+	return tm_slab_bytes(c) - (u64)c->objperslab * c->size;
+}
+
+unsigned long tm_used_objs(const struct tm_cache_stat *c)
+{
+	unsigned long used = c->num_objs - c->partial_free_exact;
+
+	return c->cpu_free_ok && c->cpu_free <= used ? used - c->cpu_free : used;
+}
+
+/* used objects * object_size / (num_slabs * S), in thousandths */
+u64 tm_util_milli(const struct tm_cache_stat *c)
+{
+	u64 bytes = (u64)c->num_slabs * tm_slab_bytes(c);
+
+	if (!bytes)
+		return 0;
+	return div64_u64((u64)tm_used_objs(c) * c->object_size * 1000, bytes);
+}
+
+unsigned long tm_blocks_ge(const struct tm_zone_stat *z, unsigned int order)
+{
+	unsigned long n = 0;
+	unsigned int o;
+
+	for (o = order; o < TM_NR_ORDERS; o++)
+		n += z->nr_free[o];
+	return n;
+}
+
+unsigned long tm_blocks_fit(const struct tm_zone_stat *z, unsigned int order)
+{
+	unsigned long n = 0;
+	unsigned int o;
+
+	for (o = order; o < TM_NR_ORDERS; o++)
+		n += z->nr_free[o] << (o - order);
+	return n;
+}
+
+unsigned long tm_buddy_pages(const struct tm_zone_stat *z)
+{
+	return tm_blocks_fit(z, 0);
+}
+
+/*
+ * As mm/vmstat.c unusable_free_index(): the share of free pages that sit
+ * in blocks too small for @order; 1000 when nothing is free.
+ */
+unsigned int tm_unusable_milli(const struct tm_zone_stat *z, unsigned int order)
+{
+	unsigned long free = tm_buddy_pages(z);
+
+	if (!free)
+		return 1000;
+	return div64_u64((u64)(free - (tm_blocks_fit(z, order) << order)) * 1000, free);
+}
+
+const char *const tm_holder_name[TM_NR_HOLDERS] = {
+	[TM_H_FILE]	= "file",
+	[TM_H_KERNEL]	= "kernel",
+	[TM_H_ORPHAN]	= "orphan",
+	[TM_H_QUEUED]	= "queued",
+	[TM_H_MINI]	= "mini",
+};
+
+/*
+ * The slab objects that exist because of one socket (DESIGN.md section 4):
+ * its sock (or minisock), and for a full socket the LSM sock blob; with a
+ * struct socket, the socket inode (sock_inode_cache) and its LSM blob;
+ * with a file, the file and its dentry and LSM blob; a child waiting in an
+ * accept queue still has its request sock. Shared objects (bind buckets,
+ * epoll items) are counted apart. Types absent on this kernel drop out.
+ */
+int tm_objects_of(int family, int slot, enum tm_holder holder, enum tm_type *out)
+{
+	bool v6 = family == TM_INET6;
+	int n = 0;
+
+	if (slot == TM_SLOT_TW || slot == TM_SLOT_TW_FW2) {
+		out[n++] = v6 ? TM_T_TW_TCPV6 : TM_T_TW_TCP;
+		return n;
+	}
+	if (slot == TM_SLOT_REQ) {
+		out[n++] = v6 ? TM_T_REQ_TCPV6 : TM_T_REQ_TCP;
+		return n;
+	}
+	out[n++] = v6 ? TM_T_TCPV6 : TM_T_TCP;
+	out[n++] = TM_T_LSM_SOCK;
+	if (holder == TM_H_QUEUED)
+		out[n++] = v6 ? TM_T_REQ_TCPV6 : TM_T_REQ_TCP;
+	if (holder == TM_H_FILE || holder == TM_H_KERNEL) {
+		out[n++] = TM_T_SOCK_INODE;
+		out[n++] = TM_T_LSM_INODE;
+	}
+	if (holder == TM_H_FILE) {
+		out[n++] = TM_T_FILP;
+		out[n++] = TM_T_DENTRY;
+		out[n++] = TM_T_LSM_FILE;
+	}
+	return n;
+}
+
+u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_holder holder)
+{
+	enum tm_type set[TM_NR_TYPES];
+	u64 sum = 0;
+	int i, n;
+
+	n = tm_objects_of(family, slot, holder, set);
+	for (i = 0; i < n; i++)
+		if (snap->cache[set[i]].present)
+			sum += tm_eff_milli(&snap->cache[set[i]]);
+	return sum;
+}
+
+unsigned long tm_acc_sockets(const struct tm_state_acc *a)
+{
+	unsigned long n = 0;
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		n += a->n[h];
+	return n;
+}
+
+u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
+		      const struct tm_state_acc *a)
+{
+	u64 milli = 0;
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		if (a->n[h])
+			milli += a->n[h] * tm_set_milli(snap, family, slot, h);
+	return div_u64(milli + 500, 1000);
+}
+
+u64 tm_acc_buffers(const struct tm_state_acc *a)
+{
+	return a->rmem + a->wmem_queued + a->fwd_alloc;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/tcpmem/: the same figures for scripts, one record per
+ * line, key=value fields, exact integers.
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/seq_file.h>
+
+#include "tcpmem/tcpmem.h"
+
+static struct dentry *tm_dir;
+
+static int layout_show(struct seq_file *m, void *v)
+{
+	return tm_layout_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(layout);
+
+/* Snapshot-backed files: the snapshot is taken at open, freed at release. */
+#define TM_SNAPSHOT_FILE(name)						\
+static int name##_show(struct seq_file *m, void *v)			\
+{									\
+	tm_dbg_##name(m, m->private);					\
+	return 0;							\
+}									\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return tm_snapshot_open(file, name##_show);				\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= name##_open,					\
+	.read		= seq_read,					\
+	.llseek		= seq_lseek,					\
+	.release	= tm_snapshot_release,				\
+}
+
+TM_SNAPSHOT_FILE(caches);
+TM_SNAPSHOT_FILE(caches_nodes);
+TM_SNAPSHOT_FILE(zones);
+TM_SNAPSHOT_FILE(buddy);
+TM_SNAPSHOT_FILE(pagetypes);
+TM_SNAPSHOT_FILE(orders);
+TM_SNAPSHOT_FILE(nodes);
+TM_SNAPSHOT_FILE(states);
+TM_SNAPSHOT_FILE(objects);
+TM_SNAPSHOT_FILE(shared);
+TM_SNAPSHOT_FILE(totals);
+
+int tm_debugfs_init(void)
+{
+	tm_dir = debugfs_create_dir("tcpmem", NULL);
+	if (IS_ERR_OR_NULL(tm_dir)) {
+		pr_err("cannot create debugfs directory tcpmem\n");
+		return tm_dir ? PTR_ERR(tm_dir) : -ENOMEM;
+	}
+	debugfs_create_file("layout", 0400, tm_dir, NULL, &layout_fops);
+	debugfs_create_file("caches", 0400, tm_dir, NULL, &caches_fops);
+	debugfs_create_file("caches_nodes", 0400, tm_dir, NULL, &caches_nodes_fops);
+	debugfs_create_file("zones", 0400, tm_dir, NULL, &zones_fops);
+	debugfs_create_file("buddy", 0400, tm_dir, NULL, &buddy_fops);
+	debugfs_create_file("pagetypes", 0400, tm_dir, NULL, &pagetypes_fops);
+	debugfs_create_file("orders", 0400, tm_dir, NULL, &orders_fops);
+	debugfs_create_file("nodes", 0400, tm_dir, NULL, &nodes_fops);
+	debugfs_create_file("states", 0400, tm_dir, NULL, &states_fops);
+	debugfs_create_file("objects", 0400, tm_dir, NULL, &objects_fops);
+	debugfs_create_file("shared", 0400, tm_dir, NULL, &shared_fops);
+	debugfs_create_file("totals", 0400, tm_dir, NULL, &totals_fops);
+	return 0;
+}
+
+void tm_debugfs_exit(void)
+{
+	debugfs_remove_recursive(tm_dir);
+}

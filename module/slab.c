@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Slab caches: find the cache each tracked object type really lives in (by
+ * pointer), and read what /proc/slabinfo reads, the way the running kernel
+ * computes it, plus per-node and per-CPU figures.
+ */
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/namei.h>
+#include <linux/net.h>
+#include <linux/nodemask.h>
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/swab.h>
+#include <linux/uaccess.h>
+#include <net/inet_hashtables.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#if IS_ENABLED(CONFIG_IPV6)
+#include <net/transp_v6.h>
+#endif
+
+#include "tcpmem/compat.h"
+#include "tcpmem/tcpmem.h"
+
+#define TM_OO_ORDER(x)		((x) >> 16)
+#define TM_OO_OBJECTS(x)	((x) & 0xffff)
+/* the kernel's MAX_PARTIAL_TO_SCAN (mm/slub.c, 6.10+) */
+#define TM_MAX_PARTIAL_TO_SCAN	10000UL
+#define TM_MAX_LINKS		1024
+
+static const char *const tm_type_name[TM_NR_TYPES] = {
+	[TM_T_TCP]		= "TCP",
+	[TM_T_TCPV6]		= "TCPv6",
+	[TM_T_TW_TCP]		= "tw_sock_TCP",
+	[TM_T_TW_TCPV6]		= "tw_sock_TCPv6",
+	[TM_T_REQ_TCP]		= "request_sock_TCP",
+	[TM_T_REQ_TCPV6]	= "request_sock_TCPv6",
+	[TM_T_SOCK_INODE]	= "sock_inode_cache",
+	[TM_T_FILP]		= "filp",
+	[TM_T_DENTRY]		= "dentry",
+	[TM_T_KMALLOC64]	= "kmalloc-64",
+	[TM_T_BIND]		= "tcp_bind_bucket",
+	[TM_T_BIND2]		= "tcp_bind2_bucket",
+	[TM_T_EPI]		= "eventpoll_epi",
+	[TM_T_PWQ]		= "eventpoll_pwq",
+	[TM_T_SKB]		= "skbuff_head_cache",
+	[TM_T_LSM_SOCK]		= "lsm_sock",
+	[TM_T_LSM_INODE]	= "lsm_inode",
+	[TM_T_LSM_FILE]		= "lsm_file",
+};
+
+/* The cache each type lives in; NULL where the type does not exist. */
+static const void *tm_type_cache[TM_NR_TYPES];
+
+/* The cache a slab object belongs to, via its slab page; NULL if none. */
+static const void *tm_obj_cache(const void *obj)
+{
+	struct page *page;
+
+	if (!obj || !virt_addr_valid(obj))
+		return NULL;
+	page = virt_to_head_page(obj);
+	if (!PageSlab(page))
+		return NULL;
+	return tm_rd_ptr(page, TM_SL_SLAB_CACHE);
+}
+
+/*
+ * sock_inode_cache, filp and dentry have no exported pointer: find them
+ * from the objects of a real socket with a file, made here and released.
+ */
+static int tm_probe_socket(void)
+{
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	ret = sock_create_kern(&init_net, PF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (ret) {
+		pr_err("probe socket: sock_create_kern failed (%d)\n", ret);
+		return ret;
+	}
+	file = sock_alloc_file(sock, 0, NULL);	/* releases sock on failure */
+	if (IS_ERR(file)) {
+		pr_err("probe socket: sock_alloc_file failed (%ld)\n", PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	ret = 0;
+	if (tm_obj_cache(sock->sk) != tcp_prot.slab) {
+		pr_err("probe socket: its sock is not in tcp_prot.slab: slab layout not trusted\n");
+		ret = -EINVAL;
+	}
+	tm_type_cache[TM_T_SOCK_INODE] = tm_obj_cache(SOCK_INODE(sock));
+	tm_type_cache[TM_T_FILP] = tm_obj_cache(file);
+	tm_type_cache[TM_T_DENTRY] = tm_obj_cache(file->f_path.dentry);
+#ifdef CONFIG_SECURITY
+	/* blobs the active LSMs hang on the sock, inode and file, if any */
+	tm_type_cache[TM_T_LSM_SOCK] = tm_obj_cache(sock->sk->sk_security);
+	tm_type_cache[TM_T_LSM_INODE] = tm_obj_cache(SOCK_INODE(sock)->i_security);
+	tm_type_cache[TM_T_LSM_FILE] = tm_obj_cache(file->f_security);
+#endif
+	fput(file);
+	return ret;
+}
+
+static int tm_ksym_cache(const char *sym, const void **cache)
+{
+	unsigned long a;
+	int ret = tm_ksym_data(sym, &a);
+
+	if (ret) {
+		pr_err("symbol %s: not resolved as data (%d)\n", sym, ret);
+		return ret;
+	}
+	*cache = *(const void **)a;
+	return 0;
+}
+
+int tm_slab_init(void)
+{
+	const struct inet_hashinfo *h = init_net.ipv4.tcp_death_row.hashinfo;
+	int ret;
+
+	tm_type_cache[TM_T_TCP] = tcp_prot.slab;
+	tm_type_cache[TM_T_TW_TCP] = tcp_prot.twsk_prot->twsk_slab;
+	tm_type_cache[TM_T_REQ_TCP] = tcp_prot.rsk_prot->slab;
+#if IS_ENABLED(CONFIG_IPV6)
+	tm_type_cache[TM_T_TCPV6] = tcpv6_prot.slab;
+	tm_type_cache[TM_T_TW_TCPV6] = tcpv6_prot.twsk_prot->twsk_slab;
+	tm_type_cache[TM_T_REQ_TCPV6] = tcpv6_prot.rsk_prot->slab;
+#endif
+	tm_type_cache[TM_T_KMALLOC64] = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(64)];
+	tm_type_cache[TM_T_BIND] = h->bind_bucket_cachep;
+	if (tm_layout.have[TM_HI_BIND2_CACHEP] &&	/* 6.1+ */
+	    tm_layout.m[TM_HI_BIND2_CACHEP].size == sizeof(void *))
+		tm_type_cache[TM_T_BIND2] = tm_rd_ptr(h, TM_HI_BIND2_CACHEP);
+#ifdef TM_HAVE_NET_HOTDATA
+	tm_type_cache[TM_T_SKB] = net_hotdata.skbuff_cache;
+#else
+	ret = tm_ksym_cache("skbuff_head_cache", &tm_type_cache[TM_T_SKB]);
+	if (ret)
+		return ret;
+#endif
+	ret = tm_ksym_cache("epi_cache", &tm_type_cache[TM_T_EPI]);
+	if (ret)
+		return ret;
+	ret = tm_ksym_cache("pwq_cache", &tm_type_cache[TM_T_PWQ]);
+	if (ret)
+		return ret;
+	return tm_probe_socket();
+}
+
+/* Is @slab a struct page/slab of cache @s? Safe on any pointer value. */
+static bool tm_slab_of(const void *slab, const void *s)
+{
+	struct page *page = (struct page *)slab;
+	unsigned long pfn;
+
+	if (!slab)
+		return false;
+	pfn = page_to_pfn(page);
+	if (!pfn_valid(pfn) || pfn_to_page(pfn) != page || PageTail(page) ||
+	    !PageSlab(page))
+		return false;
+	return tm_rd_ptr(slab, TM_SL_SLAB_CACHE) == s;
+}
+
+/* Length of a CPU freelist inside @slab, or -1 if it does not add up. */
+static long tm_freelist_len(const void *s, const void *slab, const void *fl)
+{
+	u32 size = tm_rd(s, TM_KC_SIZE), off = tm_rd(s, TM_KC_OFFSET);
+	unsigned long objects = tm_rd(slab, TM_SL_OBJECTS);
+	unsigned long base = (unsigned long)page_address((struct page *)slab);
+	unsigned long end = base + objects * size;
+	unsigned long p = (unsigned long)fl, v;
+	long n = 0;
+
+	while (p) {
+		if (p < base || p >= end || (p - base) % size || n >= objects)
+			return -1;
+		if (copy_from_kernel_nofault(&v, (void *)(p + off), sizeof(v)))
+			return -1;
+		if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED))
+			v ^= tm_rd(s, TM_KC_RANDOM) ^ swab(p + off);
+		p = v;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Free objects the CPUs hold for @s: on the cpu slab (its lockless freelist
+ * plus objects freed to it remotely) and on cpu-partial slabs. Read without
+ * stopping the CPUs: a CPU that moved (tid changed) is read again.
+ */
+static void tm_read_cpu_free(const void *s, struct tm_cache_stat *c)
+{
+	void __percpu *pcpu = tm_rd_ptr(s, TM_KC_CPU_SLAB);
+	int cpu;
+
+	c->cpu_free_ok = true;
+	for_each_possible_cpu(cpu) {
+		const void *kc = per_cpu_ptr(pcpu, cpu);
+		int tries;
+
+		for (tries = 0; tries < 5; tries++) {
+			unsigned long tid = tm_rd(kc, TM_KCC_TID);
+			const void *slab = tm_rd_ptr(kc, TM_KCC_SLAB);
+			const void *fl = tm_rd_ptr(kc, TM_KCC_FREELIST);
+			const void *p = tm_rd_ptr(kc, TM_KCC_PARTIAL);
+			unsigned long nfree = 0, ncpu = 0, npart = 0;
+			bool ok = true;
+			long len;
+
+			if (slab) {
+				if (!tm_slab_of(slab, s))
+					continue;
+				len = tm_freelist_len(s, slab, fl);
+				if (len < 0)
+					continue;
+				nfree += len + tm_rd(slab, TM_SL_OBJECTS) -
+					 tm_rd(slab, TM_SL_INUSE);
+				ncpu = 1;
+			}
+			for (; p; p = tm_rd_ptr(p, TM_SL_NEXT)) {
+				if (!tm_slab_of(p, s) || ++npart > 100000) {
+					ok = false;
+					break;
+				}
+				nfree += tm_rd(p, TM_SL_OBJECTS) - tm_rd(p, TM_SL_INUSE);
+			}
+			smp_rmb();	/* all reads above before the second tid read */
+			if (!ok || tm_rd(kc, TM_KCC_TID) != tid)
+				continue;
+			c->cpu_free += nfree;
+			c->cpu_slabs += ncpu;
+			c->cpu_partial_slabs += npart;
+			break;
+		}
+		if (tries == 5)
+			c->cpu_free_ok = false;
+	}
+}
+
+/*
+ * Free objects on one node's partial list: exactly, and as the kernel's
+ * /proc/slabinfo counts them (6.10+: above MAX_PARTIAL_TO_SCAN slabs, scan
+ * half from the head and half from the tail and scale).
+ */
+static void tm_read_partial(const void *n, struct tm_node_stat *ns)
+{
+	spinlock_t *lock = tm_at(n, TM_KN_LIST_LOCK);
+	struct list_head *head = tm_at(n, TM_KN_PARTIAL), *pos;
+	u32 loff = tm_layout.m[TM_SL_SLAB_LIST].offset;
+	unsigned long flags, exact = 0, x = 0, scanned = 0;
+
+	spin_lock_irqsave(lock, flags);
+	ns->partial = tm_rd(n, TM_KN_NR_PARTIAL);
+	list_for_each(pos, head) {
+		const void *slab = (const char *)pos - loff;
+		unsigned long f = tm_rd(slab, TM_SL_OBJECTS) - tm_rd(slab, TM_SL_INUSE);
+
+		exact += f;
+		if (scanned < TM_MAX_PARTIAL_TO_SCAN / 2) {
+			x += f;
+			scanned++;
+		}
+	}
+	if (tm_layout.slabinfo_approx && ns->partial > TM_MAX_PARTIAL_TO_SCAN) {
+		list_for_each_prev(pos, head) {
+			const void *slab = (const char *)pos - loff;
+
+			x += tm_rd(slab, TM_SL_OBJECTS) - tm_rd(slab, TM_SL_INUSE);
+			if (++scanned == TM_MAX_PARTIAL_TO_SCAN)
+				break;
+		}
+		x = mult_frac(x, ns->partial, scanned);
+		x = min_t(unsigned long, x, atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS)));
+		ns->approx = true;
+	} else {
+		x = exact;
+	}
+	spin_unlock_irqrestore(lock, flags);
+	ns->partial_free = x;
+	ns->partial_free_exact = exact;
+}
+
+/* Everything /proc/slabinfo shows for @s, and more. Under slab_mutex. */
+static void tm_read_cache(const void *s, struct tm_cache_stat *c)
+{
+	u32 oo = tm_rd(s, TM_KC_OO), min = tm_rd(s, TM_KC_MIN);
+	int nid;
+
+	strscpy(c->cache, tm_rd_ptr(s, TM_KC_NAME), sizeof(c->cache));
+	c->size = tm_rd(s, TM_KC_SIZE);
+	c->object_size = tm_rd(s, TM_KC_OBJECT_SIZE);
+	c->align = tm_rd(s, TM_KC_ALIGN);
+	c->objperslab = TM_OO_OBJECTS(oo);
+	c->order = TM_OO_ORDER(oo);
+	c->min_objperslab = TM_OO_OBJECTS(min);
+	c->min_order = TM_OO_ORDER(min);
+	c->flags = tm_rd(s, TM_KC_FLAGS);
+	c->refcount = (int)tm_rd(s, TM_KC_REFCOUNT);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		const void *n = tm_kc_node(s, nid);
+		struct tm_node_stat *ns = &c->node[nid];
+
+		if (!n)
+			continue;
+		ns->present = true;
+		ns->slabs = atomic_long_read(tm_at(n, TM_KN_NR_SLABS));
+		ns->objs = atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS));
+		tm_read_partial(n, ns);
+		c->num_slabs += ns->slabs;
+		c->num_objs += ns->objs;
+		c->partial_free += ns->partial_free;
+		c->partial_free_exact += ns->partial_free_exact;
+		c->approx |= ns->approx;
+	}
+	c->active_objs = c->num_objs - c->partial_free;
+	if (tm_layout.cpu_free)
+		tm_read_cpu_free(s, c);
+}
+
+static const void *tm_find_by_name(const char *name)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, tm_slab_caches) {
+		const void *s = (const char *)pos - tm_layout.m[TM_KC_LIST].offset;
+
+		if (!strcmp(tm_rd_ptr(s, TM_KC_NAME), name))
+			return s;
+	}
+	return NULL;
+}
+
+static bool tm_on_list(const void *want)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, tm_slab_caches)
+		if ((const char *)pos - tm_layout.m[TM_KC_LIST].offset == want)
+			return true;
+	return false;
+}
+
+/* ---- aliases, as /sys/kernel/slab shows them ----------------------------- */
+
+struct tm_links {
+	struct dir_context ctx;
+	char (*name)[TM_NAME_LEN];
+	int n;
+};
+
+static TM_FILLDIR_RET tm_filldir(struct dir_context *ctx, const char *name, int len,
+				 loff_t off, u64 ino, unsigned int type)
+{
+	struct tm_links *l = container_of(ctx, struct tm_links, ctx);
+
+	if (type != DT_LNK || len >= TM_NAME_LEN)
+		return TM_FILLDIR_GO_ON;
+	if (l->n == TM_MAX_LINKS)
+		return TM_FILLDIR_STOP;
+	memcpy(l->name[l->n], name, len);
+	l->name[l->n][len] = '\0';
+	l->n++;
+	return TM_FILLDIR_GO_ON;
+}
+
+static int tm_cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * What /sys/kernel/slab/<name> stands for: the last component of its link
+ * target for a merged name, the name itself for a cache's own directory.
+ * Links are read, never followed.
+ */
+static int tm_slab_target(const char *name, char *out, size_t len)
+{
+	char buf[TM_NAME_LEN + 32];
+	DEFINE_DELAYED_CALL(done);
+	const char *t;
+	struct path p;
+	int ret;
+
+	snprintf(buf, sizeof(buf), "/sys/kernel/slab/%s", name);
+	ret = kern_path(buf, 0, &p);
+	if (ret)
+		return ret;
+	if (d_is_symlink(p.dentry)) {
+		t = vfs_get_link(p.dentry, &done);
+		if (IS_ERR(t))
+			ret = PTR_ERR(t);
+		else
+			strscpy(out, kbasename(t), len);
+		do_delayed_call(&done);
+	} else {
+		strscpy(out, name, len);
+	}
+	path_put(&p);
+	return ret;
+}
+
+/*
+ * A merged cache has a sysfs directory with a unique id and one symlink per
+ * name that was merged into it; every link to the directory of the cache,
+ * other than its own name, is an alias.
+ */
+static void tm_read_aliases(struct tm_snapshot *snap)
+{
+	char (*own)[TM_NAME_LEN];
+	char target[TM_NAME_LEN];
+	struct tm_links *l;
+	struct file *dir;
+	int i, k;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	own = kcalloc(snap->nr_caches, TM_NAME_LEN, GFP_KERNEL);
+	if (!l || !own)
+		goto out_free;
+	l->name = kvmalloc_array(TM_MAX_LINKS, TM_NAME_LEN, GFP_KERNEL);
+	if (!l->name)
+		goto out_free;
+	dir = filp_open("/sys/kernel/slab", O_RDONLY | O_DIRECTORY, 0);
+	if (IS_ERR(dir))
+		goto out_free;
+	l->ctx.actor = tm_filldir;
+	k = iterate_dir(dir, &l->ctx);
+	filp_close(dir, NULL);
+	if (k || l->n == TM_MAX_LINKS)
+		goto out_free;
+	sort(l->name, l->n, TM_NAME_LEN, tm_cmp_name, NULL);
+
+	for (i = 0; i < snap->nr_caches; i++) {
+		struct tm_cache_stat *c = &snap->cache[i];
+
+		c->aliases_ok = c->present && !tm_slab_target(c->cache, own[i], TM_NAME_LEN);
+	}
+	for (k = 0; k < l->n; k++) {
+		if (tm_slab_target(l->name[k], target, sizeof(target)))
+			continue;
+		for (i = 0; i < snap->nr_caches; i++) {
+			struct tm_cache_stat *c = &snap->cache[i];
+			size_t len = strlen(c->aliases);
+
+			if (!c->aliases_ok || strcmp(own[i], target) ||
+			    !strcmp(l->name[k], c->cache))
+				continue;
+			if (len + strlen(l->name[k]) + 2 > sizeof(c->aliases)) {
+				c->aliases_ok = false;	/* never show a cut list */
+				continue;
+			}
+			snprintf(c->aliases + len, sizeof(c->aliases) - len, "%s%s",
+				 len ? "," : "", l->name[k]);
+			c->nr_aliases++;
+		}
+	}
+out_free:
+	if (l)
+		kvfree(l->name);
+	kfree(l);
+	kfree(own);
+}
+
+int tm_snapshot_caches(struct tm_snapshot *snap)
+{
+	int i;
+
+	snap->nr_caches = TM_NR_TYPES + tm_nr_extra;
+	snap->nodes = kvcalloc(snap->nr_caches * nr_node_ids, sizeof(*snap->nodes), GFP_KERNEL);
+	if (!snap->nodes)
+		return -ENOMEM;
+	for (i = 0; i < snap->nr_caches; i++) {
+		snap->cache[i].type = i < TM_NR_TYPES ? tm_type_name[i] : tm_extra[i - TM_NR_TYPES];
+		snap->cache[i].node = snap->nodes + i * nr_node_ids;
+	}
+	mutex_lock(tm_slab_mutex);
+	for (i = 0; i < snap->nr_caches; i++) {
+		struct tm_cache_stat *c = &snap->cache[i];
+		const void *s;
+
+		if (i < TM_NR_TYPES) {
+			s = tm_type_cache[i];
+			if (s && !tm_on_list(s))
+				s = NULL;
+		} else {
+			s = tm_find_by_name(c->type);
+		}
+		if (!s)
+			continue;
+		c->present = true;
+		tm_read_cache(s, c);
+	}
+	mutex_unlock(tm_slab_mutex);
+	tm_read_aliases(snap);
+	return 0;
+}
+
+void tm_snapshot_free_caches(struct tm_snapshot *snap)
+{
+	kvfree(snap->nodes);
+	snap->nodes = NULL;
+}

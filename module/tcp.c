@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP sockets per network namespace, family and state, from the kernel's
+ * own hash tables, under their own locks, in bounded batches:
+ *
+ * - every distinct established hash (6.1+: a child netns may own one),
+ *   holding full sockets, timewait and request minisocks;
+ * - the listening hash (shared by all netns);
+ * - the bind hashes (shared): bind buckets, and sockets that are bound but
+ *   in no lookup table (state CLOSE / BOUND_INACTIVE).
+ *
+ * Only sock_common fields are read before the state says the socket is a
+ * full one, as tcp_ipv4.c does. Nothing is formatted under a lock.
+ */
+#include <linux/bsearch.h>
+#include <linux/cred.h>
+#include <linux/nsproxy.h>
+#include <linux/percpu_counter.h>
+#include <linux/rculist_nulls.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "tcpmem/compat.h"
+#include "tcpmem/tcpmem.h"
+
+#define TM_BATCH	256	/* buckets between two cond_resched() */
+
+static const char *const tm_state_name[] = {
+	[TCP_ESTABLISHED]	= "ESTABLISHED",
+	[TCP_SYN_SENT]		= "SYN_SENT",
+	[TCP_SYN_RECV]		= "SYN_RECV",
+	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
+	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
+	[TCP_TIME_WAIT]		= "TIME_WAIT",
+	[TCP_CLOSE]		= "CLOSE",
+	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCP_LAST_ACK]		= "LAST_ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+	[TCP_NEW_SYN_RECV]	= "NEW_SYN_RECV",
+	"BOUND_INACTIVE",	/* 13: 6.12+ only, where TCP_MAX_STATES is 14 */
+};
+
+const char *tm_slot_name(int slot)
+{
+	switch (slot) {
+	case TM_SLOT_TW:
+		return "TIME_WAIT";
+	case TM_SLOT_TW_FW2:
+		return "FIN_WAIT2";
+	case TM_SLOT_REQ:
+		return "SYN_RECV";
+	default:
+		if (slot > 0 && slot < ARRAY_SIZE(tm_state_name) && slot < TCP_MAX_STATES)
+			return tm_state_name[slot];
+		return "UNKNOWN";
+	}
+}
+
+struct tm_walk {
+	struct tm_tcp *t;
+	struct net **nets;		/* sorted, parallel to t->netns */
+	struct net *only;		/* the reader's netns when restricted */
+};
+
+static int tm_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct tm_netns *tm_netns_of(struct tm_walk *w, const struct net *net)
+{
+	struct net **p;
+
+	if (w->only && net != w->only)
+		return NULL;
+	p = bsearch(&net, w->nets, w->t->nr_netns, sizeof(*w->nets), tm_cmp_ptr);
+	return p ? &w->t->netns[p - w->nets] : NULL;
+}
+
+static int tm_family(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6 ? TM_INET6 : TM_INET;
+}
+
+/* A full socket: which objects it holds, and its buffers. */
+static void tm_count_full(struct tm_netns *ns, struct sock *sk, int slot)
+{
+	struct tm_state_acc *a = &ns->acc[tm_family(sk)][slot];
+	struct socket *sock = READ_ONCE(sk->sk_socket);
+
+	if (sock_flag(sk, SOCK_DEAD))
+		a->n[TM_H_ORPHAN]++;
+	else if (!sock)
+		a->n[TM_H_QUEUED]++;	/* a child not accepted yet */
+	else if (READ_ONCE(sock->file))
+		a->n[TM_H_FILE]++;
+	else
+		a->n[TM_H_KERNEL]++;
+	a->rmem += atomic_read(&sk->sk_rmem_alloc);
+	a->wmem_queued += READ_ONCE(sk->sk_wmem_queued);
+	a->fwd_alloc += max(READ_ONCE(sk->sk_forward_alloc), 0);
+}
+
+static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
+{
+	struct tm_netns *ns = tm_netns_of(w, sock_net(sk));
+	int fam = tm_family(sk);
+	int state = READ_ONCE(sk->sk_state);
+
+	if (!ns)
+		return;
+	if (state == TCP_TIME_WAIT) {
+		int sub = READ_ONCE(inet_twsk(sk)->tw_substate);
+
+		ns->acc[fam][sub == TCP_FIN_WAIT2 ? TM_SLOT_TW_FW2 : TM_SLOT_TW].n[TM_H_MINI]++;
+	} else if (state == TCP_NEW_SYN_RECV) {
+		ns->acc[fam][TM_SLOT_REQ].n[TM_H_MINI]++;
+	} else if (state > 0 && state < TCP_MAX_STATES) {
+		tm_count_full(ns, sk, state);
+		w->t->hashed_full++;
+	}
+}
+
+static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
+{
+	unsigned int i;
+
+	for (i = 0; i <= h->ehash_mask; i++) {
+		struct inet_ehash_bucket *head = &h->ehash[i];
+		spinlock_t *lock = inet_ehash_lockp(h, i);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if ((i % TM_BATCH) == TM_BATCH - 1)
+			cond_resched();
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		rcu_read_lock();
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, &head->chain)
+			tm_count_ehash_sk(w, sk);
+		spin_unlock_bh(lock);
+		rcu_read_unlock();
+	}
+}
+
+static void tm_count_listener(struct sock *sk, void *arg)
+{
+	struct tm_walk *w = arg;
+	struct tm_netns *ns = tm_netns_of(w, sock_net(sk));
+
+	if (!ns || READ_ONCE(sk->sk_state) != TCP_LISTEN)
+		return;
+	tm_count_full(ns, sk, TCP_LISTEN);
+	w->t->hashed_full++;
+}
+
+static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
+{
+	unsigned int i;
+
+	for (i = 0; i <= h->lhash2_mask; i++) {
+		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
+
+		if ((i % TM_BATCH) == TM_BATCH - 1)
+			cond_resched();
+		rcu_read_lock();
+		spin_lock(&ilb->lock);
+		tm_lhash_bucket_walk(ilb, tm_count_listener, w);
+		spin_unlock(&ilb->lock);
+		rcu_read_unlock();
+	}
+}
+
+struct tm_bound {
+	struct tm_walk *w;
+	struct tm_netns *ns;
+};
+
+/* a bound socket in no lookup table: CLOSE (BOUND_INACTIVE on 6.12+) */
+static void tm_count_bound(struct sock *sk, void *arg)
+{
+	struct tm_bound *b = arg;
+
+	/* timewait socks share the owners list on 6.12+: state first */
+	if (READ_ONCE(sk->sk_state) != TCP_CLOSE)
+		return;
+	tm_count_full(b->ns, sk, TM_STATE_BOUND_INACTIVE);
+	b->w->t->hashed_full++;
+}
+
+/*
+ * Bind buckets (shared by all sockets on a port, and for bhash2 an
+ * address), and the bound sockets that are in no lookup table.
+ */
+static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->bhash_size; i++) {
+		struct inet_bind_hashbucket *head = &h->bhash[i];
+		struct inet_bind_bucket *tb;
+
+		if ((i % TM_BATCH) == TM_BATCH - 1)
+			cond_resched();
+		if (hlist_empty(&head->chain))
+			continue;
+		spin_lock_bh(&head->lock);
+		hlist_for_each_entry(tb, &head->chain, node) {
+			struct tm_netns *ns = tm_netns_of(w, ib_net(tb));
+
+			if (ns)
+				ns->bind_buckets++;
+		}
+		spin_unlock_bh(&head->lock);
+	}
+#ifdef TM_HAVE_BHASH2
+	for (i = 0; i < h->bhash_size; i++) {
+		struct inet_bind_hashbucket *head = &h->bhash2[i];
+		struct inet_bind2_bucket *tb2;
+
+		if ((i % TM_BATCH) == TM_BATCH - 1)
+			cond_resched();
+		if (hlist_empty(&head->chain))
+			continue;
+		spin_lock_bh(&head->lock);
+		hlist_for_each_entry(tb2, &head->chain, node) {
+			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
+
+			if (!b.ns)
+				continue;
+			b.ns->bind2_buckets++;
+			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
+		}
+		spin_unlock_bh(&head->lock);
+	}
+#endif
+}
+
+/* May the reader see every netns? As inet_diag: CAP_NET_ADMIN in init_user_ns. */
+static bool tm_reader_sees_all(void)
+{
+	return current->nsproxy->net_ns == &init_net ||
+	       ns_capable(&init_user_ns, CAP_NET_ADMIN);
+}
+
+int tm_snapshot_tcp(struct tm_snapshot *snap)
+{
+	struct tm_tcp *t = &snap->tcp;
+	struct inet_hashinfo **seen = NULL;
+	struct tm_walk w = { .t = t };
+	struct net *net;
+	int n = 0, nseen = 0, i, ret = 0;
+
+	t->all_netns = tm_reader_sees_all();
+	if (!t->all_netns)
+		w.only = current->nsproxy->net_ns;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		n++;
+	t->netns = kvcalloc(n, sizeof(*t->netns), GFP_KERNEL);
+	w.nets = kvcalloc(n, sizeof(*w.nets), GFP_KERNEL);
+	seen = kvcalloc(n, sizeof(*seen), GFP_KERNEL);
+	if (!t->netns || !w.nets || !seen) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	i = 0;
+	for_each_net(net) {
+		if (w.only && net != w.only)
+			continue;
+		w.nets[i++] = net;
+	}
+	t->nr_netns = i;
+	sort(w.nets, t->nr_netns, sizeof(*w.nets), tm_cmp_ptr, NULL);
+	for (i = 0; i < t->nr_netns; i++)
+		t->netns[i].inum = w.nets[i]->ns.inum;
+
+	/* every distinct established hash once; the shared ones once */
+	for (i = 0; i < t->nr_netns; i++) {
+		struct inet_hashinfo *h = w.nets[i]->ipv4.tcp_death_row.hashinfo;
+		int k;
+
+		for (k = 0; k < nseen; k++)
+			if (seen[k]->ehash == h->ehash)
+				break;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = h;
+		tm_walk_ehash(&w, h);
+	}
+	if (nseen) {
+		tm_walk_lhash(&w, seen[0]);
+		tm_walk_bhash(&w, seen[0]);
+	}
+	net = current->nsproxy->net_ns;
+	t->max_tw_buckets = READ_ONCE(net->ipv4.tcp_death_row.sysctl_max_tw_buckets);
+	t->own_inum = net->ns.inum;
+out:
+	up_read(&net_rwsem);
+	kvfree(seen);
+	kvfree(w.nets);
+	if (ret)
+		return ret;
+
+	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
+	for (i = 0; i < 3; i++)
+		t->tcp_mem_pages[i] = READ_ONCE(tcp_prot.sysctl_mem[i]);
+	t->tcp_mem_allocated = atomic_long_read(tcp_prot.memory_allocated);
+	return 0;
+}
+
+void tm_snapshot_free_tcp(struct tm_snapshot *snap)
+{
+	kvfree(snap->tcp.netns);
+	snap->tcp.netns = NULL;
+}

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rendering of snapshots: fixed-width tables for /proc/tcpmem, key=value
+ * records with exact integers for debugfs. No kernel state is read here.
+ */
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "tcpmem/tcpmem.h"
+
+static bool tm_merged(const struct tm_cache_stat *c)
+{
+	return c->nr_aliases > 0 || strcmp(c->type, c->cache);
+}
+
+void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i;
+
+	seq_puts(m, "\ncaches: the slab cache each tracked object type lives in\n");
+	seq_printf(m, "%-19s %-28s %7s %9s %5s %9s %10s %9s %9s %7s %6s\n", "type",
+		   "lives in", "objsize", "objs/slab", "pages", "eff_B", "waste/slab",
+		   "active", "used", "slabs", "util");
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+		char where[TM_NAME_LEN + 16], used[24];
+		u64 eff = tm_eff_milli(c), util = tm_util_milli(c);
+
+		if (!c->present) {
+			seq_printf(m, "%-19s %-28s\n", c->type, "- (not on this kernel)");
+			continue;
+		}
+		if (!tm_merged(c))
+			strscpy(where, c->cache, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "%s (merged)", c->cache);
+		if (c->cpu_free_ok)
+			snprintf(used, sizeof(used), "%lu", tm_used_objs(c));
+		else
+			strscpy(used, "-", sizeof(used));
+		seq_printf(m, "%-19s %-28s %7u %9u %5u %7llu.%llu %10llu %8lu%c %9s %7lu %3llu.%llu%%\n",
+			   c->type, where, c->size, c->objperslab, 1U << c->order,
+			   (eff + 50) / 1000, (eff + 50) / 100 % 10, tm_tail_waste(c),
+			   c->active_objs, c->approx ? '~' : ' ', used, c->num_slabs,
+			   util / 10, util % 10);
+	}
+	seq_puts(m, "# objsize: bytes per object with metadata and padding (slabinfo <objsize>)\n"
+		    "# eff_B: slab bytes / objs per slab, what one object really costs\n"
+		    "# waste/slab: slab bytes - objs/slab x objsize, lost at the end of each slab\n"
+		    "# active: slabinfo <active_objs> (~: the kernel's approximation)\n"
+		    "# used: active minus free objects held by CPUs (-: not countable here)\n"
+		    "# util: used x object_size / (slabs x slab bytes)\n");
+}
+
+void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i;
+
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+		u64 eff = tm_eff_milli(c);
+
+		if (!c->present) {
+			seq_printf(m, "type=%s present=0\n", c->type);
+			continue;
+		}
+		seq_printf(m, "type=%s cache=%s present=1 active_objs=%lu num_objs=%lu objsize=%u object_size=%u align=%u objperslab=%u pagesperslab=%u active_slabs=%lu num_slabs=%lu",
+			   c->type, c->cache, c->active_objs, c->num_objs, c->size,
+			   c->object_size, c->align, c->objperslab, 1U << c->order,
+			   c->num_slabs, c->num_slabs);
+		seq_printf(m, " min_objperslab=%u min_pagesperslab=%u slab_bytes=%llu eff_bytes=%llu.%03llu tail_waste=%llu padding=%u",
+			   c->min_objperslab, 1U << c->min_order, tm_slab_bytes(c),
+			   eff / 1000, eff % 1000, tm_tail_waste(c), c->size - c->object_size);
+		seq_printf(m, " partial_free=%lu partial_free_exact=%lu approx=%d",
+			   c->partial_free, c->partial_free_exact, c->approx);
+		if (c->cpu_free_ok)
+			seq_printf(m, " cpu_free=%lu cpu_slabs=%lu cpu_partial_slabs=%lu used_objs=%lu util_permille=%llu",
+				   c->cpu_free, c->cpu_slabs, c->cpu_partial_slabs,
+				   tm_used_objs(c), tm_util_milli(c));
+		else
+			seq_puts(m, " cpu_free=na used_objs=na");
+		seq_printf(m, " refcount=%d merged=%d aliases=%s\n", c->refcount, tm_merged(c),
+			   !c->aliases_ok ? "na" : c->nr_aliases ? c->aliases : "-");
+	}
+}
+
+void tm_dbg_caches_nodes(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i, nid;
+
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+
+		if (!c->present)
+			continue;
+		seq_printf(m, "type=%s cache=%s node=all slabs=%lu objs=%lu partial_free=%lu partial_free_exact=%lu approx=%d\n",
+			   c->type, c->cache, c->num_slabs, c->num_objs, c->partial_free,
+			   c->partial_free_exact, c->approx);
+		for (nid = 0; nid < nr_node_ids; nid++) {
+			const struct tm_node_stat *n = &c->node[nid];
+
+			if (!n->present)
+				continue;
+			seq_printf(m, "type=%s cache=%s node=%d slabs=%lu objs=%lu partial_slabs=%lu partial_free=%lu partial_free_exact=%lu approx=%d\n",
+				   c->type, c->cache, nid, n->slabs, n->objs, n->partial,
+				   n->partial_free, n->partial_free_exact, n->approx);
+		}
+	}
+}
+
+/* "1.5M"-style size for people; exact figures are in debugfs */
+static void tm_human(char *buf, size_t len, u64 bytes)
+{
+	static const char units[] = "BKMGTP";
+	u64 v = bytes * 10;
+	int u = 0;
+
+	while (v >= 10240 && u < 5) {
+		v >>= 10;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, len, "%lluB", bytes);
+	else
+		snprintf(buf, len, "%llu.%llu%c", v / 10, v % 10, units[u]);
+}
+
+/* Is cache @i the first of the tracked types living in its cache? */
+static bool tm_first_of_cache(const struct tm_snapshot *snap, int i)
+{
+	int k;
+
+	for (k = 0; k < i; k++)
+		if (snap->cache[k].present && !strcmp(snap->cache[k].cache, snap->cache[i].cache))
+			return false;
+	return true;
+}
+
+/* slab bytes of the tracked caches (each cache once) on node @nid */
+static u64 tm_node_slab_bytes(const struct tm_snapshot *snap, int nid)
+{
+	u64 bytes = 0;
+	int i;
+
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+
+		if (c->present && tm_first_of_cache(snap, i) && c->node[nid].present)
+			bytes += c->node[nid].slabs * tm_slab_bytes(c);
+	}
+	return bytes;
+}
+
+static void tm_node_totals(const struct tm_snapshot *snap, int nid, u64 *managed, u64 *free)
+{
+	int i;
+
+	*managed = 0;
+	*free = 0;
+	for (i = 0; i < snap->nr_zones; i++) {
+		if (snap->zones[i].nid != nid)
+			continue;
+		*managed += (u64)snap->zones[i].managed * PAGE_SIZE;
+		*free += (u64)snap->zones[i].free * PAGE_SIZE;
+	}
+}
+
+void tm_show_zones(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i, o, nid;
+
+	seq_puts(m, "\nzones: pages per zone; buddy: free blocks of order 0, 1, 2, ...\n");
+	seq_printf(m, "%-4s %-8s %9s %9s %9s %7s  %s\n", "node", "zone", "present",
+		   "managed", "free", "min", "buddy");
+	for (i = 0; i < snap->nr_zones; i++) {
+		const struct tm_zone_stat *z = &snap->zones[i];
+
+		seq_printf(m, "%-4d %-8s %9lu %9lu %9lu %7lu ", z->nid, z->name, z->present,
+			   z->managed, z->free, z->min);
+		for (o = 0; o < TM_NR_ORDERS; o++)
+			seq_printf(m, " %lu", z->nr_free[o]);
+		seq_putc(m, '\n');
+	}
+	for_each_online_node(nid) {
+		char a[32], b[32], c[32];
+		u64 managed, free;
+
+		tm_node_totals(snap, nid, &managed, &free);
+		tm_human(a, sizeof(a), managed);
+		tm_human(b, sizeof(b), free);
+		tm_human(c, sizeof(c), tm_node_slab_bytes(snap, nid));
+		seq_printf(m, "node %d: managed %s, free %s, slabs of the tracked caches %s\n",
+			   nid, a, b, c);
+	}
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+		int k;
+
+		if (!c->present || (i != TM_T_TCP && i != TM_T_TCPV6))
+			continue;
+		seq_printf(m, "%s slabs are order %u (fallback %u):", c->type, c->order,
+			   c->min_order);
+		for (k = 0; k < snap->nr_zones; k++) {
+			const struct tm_zone_stat *z = &snap->zones[k];
+			unsigned int u = tm_unusable_milli(z, c->order);
+
+			seq_printf(m, " node %d %s %s (%lu blocks, unusable %u.%03u);", z->nid,
+				   z->name, tm_blocks_ge(z, c->order) ? "fits" : "no fit",
+				   tm_blocks_ge(z, c->order), u / 1000, u % 1000);
+		}
+		seq_putc(m, '\n');
+	}
+	seq_puts(m, "# fits: the zone's buddy lists hold a free block of the slab's order or larger\n");
+}
+
+void tm_dbg_zones(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i;
+
+	for (i = 0; i < snap->nr_zones; i++) {
+		const struct tm_zone_stat *z = &snap->zones[i];
+
+		seq_printf(m, "node=%d zone=%s present=%lu spanned=%lu managed=%lu free=%lu min=%lu low=%lu high=%lu\n",
+			   z->nid, z->name, z->present, z->spanned, z->managed, z->free,
+			   z->min, z->low, z->high);
+	}
+}
+
+void tm_dbg_buddy(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i, o;
+
+	for (i = 0; i < snap->nr_zones; i++) {
+		const struct tm_zone_stat *z = &snap->zones[i];
+
+		seq_printf(m, "node=%d zone=%s free=", z->nid, z->name);
+		for (o = 0; o < TM_NR_ORDERS; o++)
+			seq_printf(m, "%s%lu", o ? "," : "", z->nr_free[o]);
+		seq_putc(m, '\n');
+	}
+}
+
+void tm_dbg_pagetypes(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i, o, mt;
+
+	for (i = 0; i < snap->nr_zones; i++) {
+		const struct tm_zone_stat *z = &snap->zones[i];
+
+		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+			seq_printf(m, "node=%d zone=%s migratetype=%s free=", z->nid, z->name,
+				   tm_mt_name[mt]);
+			for (o = 0; o < TM_NR_ORDERS; o++)
+				seq_printf(m, "%s%s%lu", o ? "," : "",
+					   z->mt_overflow[mt][o] ? ">" : "", z->mt_free[mt][o]);
+			seq_putc(m, '\n');
+		}
+	}
+}
+
+void tm_dbg_orders(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int i, k;
+
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+
+		if (!c->present)
+			continue;
+		for (k = 0; k < snap->nr_zones; k++) {
+			const struct tm_zone_stat *z = &snap->zones[k];
+
+			seq_printf(m, "type=%s cache=%s order=%u min_order=%u node=%d zone=%s blocks_ge_order=%lu blocks_fit_order=%lu blocks_ge_min_order=%lu unusable_permille=%u\n",
+				   c->type, c->cache, c->order, c->min_order, z->nid, z->name,
+				   tm_blocks_ge(z, c->order), tm_blocks_fit(z, c->order),
+				   tm_blocks_ge(z, c->min_order), tm_unusable_milli(z, c->order));
+		}
+	}
+}
+
+void tm_dbg_nodes(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		u64 managed, free;
+
+		tm_node_totals(snap, nid, &managed, &free);
+		seq_printf(m, "node=%d managed_bytes=%llu free_bytes=%llu tracked_slab_bytes=%llu\n",
+			   nid, managed, free, tm_node_slab_bytes(snap, nid));
+	}
+}
+
+/* ---- TCP states ---------------------------------------------------------- */
+
+static const char *const tm_family_name[TM_NR_FAMILIES] = { "inet", "inet6" };
+
+static const char *tm_kind(int slot)
+{
+	if (slot == TM_SLOT_TW || slot == TM_SLOT_TW_FW2)
+		return "timewait";
+	return slot == TM_SLOT_REQ ? "request" : "full";
+}
+
+/* free bytes above the high watermarks: what can be allocated without reclaim */
+static u64 tm_free_above_high(const struct tm_snapshot *snap)
+{
+	u64 bytes = 0;
+	int i;
+
+	for (i = 0; i < snap->nr_zones; i++)
+		if (snap->zones[i].free > snap->zones[i].high)
+			bytes += (u64)(snap->zones[i].free - snap->zones[i].high) * PAGE_SIZE;
+	return bytes;
+}
+
+static void tm_sum_acc(struct tm_state_acc *to, const struct tm_state_acc *a)
+{
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		to->n[h] += a->n[h];
+	to->rmem += a->rmem;
+	to->wmem_queued += a->wmem_queued;
+	to->fwd_alloc += a->fwd_alloc;
+}
+
+/* How many more sockets like these fit: free memory, tcp_mem, tw buckets. */
+static u64 tm_room(const struct tm_snapshot *snap, int slot, const struct tm_state_acc *a,
+		   u64 slab, unsigned long tw_now, bool *tcp_mem_bound)
+{
+	unsigned long n = tm_acc_sockets(a);
+	u64 per = div64_u64(slab + tm_acc_buffers(a) + n - 1, n);
+	u64 room = per ? div64_u64(tm_free_above_high(snap), per) : 0;
+	u64 buf = div64_u64(a->rmem + a->wmem_queued, n);
+	long left = snap->tcp.tcp_mem_pages[2] - snap->tcp.tcp_mem_allocated;
+
+	*tcp_mem_bound = false;
+	if (buf) {
+		u64 r = left > 0 ? div64_u64((u64)left * PAGE_SIZE, buf) : 0;
+
+		if (r < room) {
+			room = r;
+			*tcp_mem_bound = true;
+		}
+	}
+	if (slot == TM_SLOT_TW || slot == TM_SLOT_TW_FW2) {
+		u64 r = snap->tcp.max_tw_buckets > tw_now ? snap->tcp.max_tw_buckets - tw_now : 0;
+
+		room = min(room, r);
+	}
+	return room;
+}
+
+static unsigned long tm_tw_total(const struct tm_snapshot *snap)
+{
+	unsigned long n = 0;
+	int i, f;
+
+	for (i = 0; i < snap->tcp.nr_netns; i++) {
+		const struct tm_netns *ns = &snap->tcp.netns[i];
+
+		if (ns->inum != snap->tcp.own_inum)
+			continue;
+		for (f = 0; f < TM_NR_FAMILIES; f++)
+			n += tm_acc_sockets(&ns->acc[f][TM_SLOT_TW]) +
+			     tm_acc_sockets(&ns->acc[f][TM_SLOT_TW_FW2]);
+	}
+	return n;
+}
+
+static const char *tm_type_label(const struct tm_snapshot *snap, enum tm_type t)
+{
+	return snap->cache[t].type;
+}
+
+void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	unsigned long tw = tm_tw_total(snap), bind = 0, bind2 = 0;
+	int slot, f, i, h;
+
+	seq_printf(m, "%-14s %-6s %8s %10s %9s %9s %9s %9s  %s\n", "state", "family",
+		   "sockets", "bytes/sock", "slab", "buffers", "total", "room", "held per socket");
+	for (slot = 1; slot < TM_NR_SLOTS; slot++) {
+		for (f = 0; f < TM_NR_FAMILIES; f++) {
+			struct tm_state_acc a = {};
+			char sl[32], bu[32], to[32], ro[32];
+			enum tm_type set[TM_NR_TYPES];
+			unsigned long n;
+			int best = 0, k, cnt;
+			bool tcpmem;
+			u64 slab;
+
+			for (i = 0; i < t->nr_netns; i++)
+				tm_sum_acc(&a, &t->netns[i].acc[f][slot]);
+			n = tm_acc_sockets(&a);
+			if (!n)
+				continue;
+			slab = tm_acc_slab_bytes(snap, f, slot, &a);
+			tm_human(sl, sizeof(sl), slab);
+			tm_human(bu, sizeof(bu), tm_acc_buffers(&a));
+			tm_human(to, sizeof(to), slab + tm_acc_buffers(&a));
+			snprintf(ro, sizeof(ro), "%llu",
+				 tm_room(snap, slot, &a, slab, tw, &tcpmem));
+			seq_printf(m, "%-14s %-6s %8lu %10llu %9s %9s %9s %9s%s ",
+				   slot < TCP_MAX_STATES ? tm_slot_name(slot) :
+				   slot == TM_SLOT_REQ ? "SYN_RECV(req)" :
+				   slot == TM_SLOT_TW ? "TIME_WAIT(tw)" : "FIN_WAIT2(tw)",
+				   tm_family_name[f], n, div64_u64(slab + n / 2, n), sl, bu, to,
+				   ro, tcpmem ? "*" : " ");
+			for (h = 1; h < TM_NR_HOLDERS; h++)
+				if (a.n[h] > a.n[best])
+					best = h;
+			cnt = tm_objects_of(f, slot, best, set);
+			for (k = 0; k < cnt; k++)
+				if (snap->cache[set[k]].present)
+					seq_printf(m, " %s", tm_type_label(snap, set[k]));
+			for (h = 0; h < TM_NR_HOLDERS; h++)
+				if (h != best && a.n[h])
+					seq_printf(m, " (+%lu %s)", a.n[h], tm_holder_name[h]);
+			seq_putc(m, '\n');
+		}
+	}
+	for (i = 0; i < t->nr_netns; i++) {
+		bind += t->netns[i].bind_buckets;
+		bind2 += t->netns[i].bind2_buckets;
+	}
+	seq_printf(m, "shared: %lu tcp_bind_bucket (one per bound port)", bind);
+	if (snap->cache[TM_T_BIND2].present)
+		seq_printf(m, ", %lu tcp_bind2_bucket (one per bound port and address)", bind2);
+	seq_puts(m, ", not in bytes/sock\n");
+	if (t->all_netns)
+		seq_printf(m, "in no table (created, never bound; from sockets_allocated %lu - %lu found): ~%ld\n",
+			   t->allocated, t->hashed_full, (long)t->allocated - (long)t->hashed_full);
+	if (tm_layout.m[TM_SOCKET_WQ].size != sizeof(void *))
+		seq_puts(m, "kmalloc-64: no per-socket object: socket_wq is embedded in struct socket here\n");
+	seq_puts(m, "# bytes/sock: slab bytes of the objects one socket holds (effective bytes, below)\n"
+		    "# buffers: sk_rmem_alloc + sk_wmem_queued + sk_forward_alloc\n"
+		    "# room: how many more fit in free memory above the high watermarks\n"
+		    "#   (*: limited by tcp_mem first; TIME_WAIT also by tcp_max_tw_buckets)\n"
+		    "# (tw): timewait minisocks, by substate; (req): request socks\n");
+}
+
+void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	unsigned long tw = tm_tw_total(snap);
+	int i, f, slot;
+
+	for (i = 0; i < t->nr_netns; i++) {
+		for (f = 0; f < TM_NR_FAMILIES; f++) {
+			for (slot = 1; slot < TM_NR_SLOTS; slot++) {
+				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
+				unsigned long n = tm_acc_sockets(a);
+				bool tcpmem;
+				u64 slab;
+
+				if (!n)
+					continue;
+				slab = tm_acc_slab_bytes(snap, f, slot, a);
+				seq_printf(m, "netns=%u family=%s state=%s kind=%s sockets=%lu with_file=%lu kernel=%lu orphans=%lu queued=%lu",
+					   t->netns[i].inum, tm_family_name[f], tm_slot_name(slot),
+					   tm_kind(slot), n, a->n[TM_H_FILE], a->n[TM_H_KERNEL],
+					   a->n[TM_H_ORPHAN], a->n[TM_H_QUEUED]);
+				seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu\n",
+					   slab, tm_acc_buffers(a), a->rmem, a->wmem_queued,
+					   a->fwd_alloc, div64_u64(slab + n / 2, n),
+					   tm_room(snap, slot, a, slab, tw, &tcpmem));
+			}
+		}
+	}
+}
+
+void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	static const int slots[] = { TCP_ESTABLISHED, TM_SLOT_TW, TM_SLOT_REQ };
+	int f, s, h, k, n;
+
+	for (f = 0; f < TM_NR_FAMILIES; f++) {
+		for (s = 0; s < ARRAY_SIZE(slots); s++) {
+			for (h = 0; h < TM_NR_HOLDERS; h++) {
+				enum tm_type set[TM_NR_TYPES];
+
+				bool mini = slots[s] >= TCP_MAX_STATES;
+				bool mini_holder = h == TM_H_MINI;
+
+				if (mini != mini_holder)	/* minisocks hold no more */
+					continue;
+				n = tm_objects_of(f, slots[s], h, set);
+				for (k = 0; k < n; k++) {
+					const struct tm_cache_stat *c = &snap->cache[set[k]];
+					u64 e = tm_eff_milli(c);
+
+					if (!c->present)
+						continue;
+					seq_printf(m, "family=%s kind=%s holder=%s type=%s cache=%s eff_bytes=%llu.%03llu\n",
+						   tm_family_name[f], tm_kind(slots[s]),
+						   tm_holder_name[h], c->type, c->cache,
+						   e / 1000, e % 1000);
+				}
+			}
+		}
+	}
+	seq_printf(m, "family=all kind=full holder=file type=kmalloc-64 count=0 reason=%s\n",
+		   tm_layout.m[TM_SOCKET_WQ].size != sizeof(void *) ?
+		   "socket_wq_embedded_in_struct_socket" : "socket_wq_pointer");
+}
+
+void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	u64 e1 = tm_eff_milli(&snap->cache[TM_T_BIND]);
+	u64 e2 = snap->cache[TM_T_BIND2].present ? tm_eff_milli(&snap->cache[TM_T_BIND2]) : 0;
+	int i;
+
+	for (i = 0; i < t->nr_netns; i++)
+		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu bind2_buckets=%lu bind2_bytes=%llu\n",
+			   t->netns[i].inum, t->netns[i].bind_buckets,
+			   div_u64(t->netns[i].bind_buckets * e1 + 500, 1000),
+			   t->netns[i].bind2_buckets,
+			   div_u64(t->netns[i].bind2_buckets * e2 + 500, 1000));
+}
+
+void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+
+	seq_printf(m, "netns_visible=%s sockets_allocated=%lu found_full=%lu",
+		   t->all_netns ? "all" : "own", t->allocated, t->hashed_full);
+	if (t->all_netns)
+		seq_printf(m, " unhashed_estimate=%ld", (long)t->allocated - (long)t->hashed_full);
+	seq_printf(m, " tcp_mem_min=%ld tcp_mem_pressure=%ld tcp_mem_max=%ld tcp_mem_allocated=%ld max_tw_buckets=%d free_above_high_bytes=%llu\n",
+		   t->tcp_mem_pages[0], t->tcp_mem_pages[1], t->tcp_mem_pages[2],
+		   t->tcp_mem_allocated, t->max_tw_buckets, tm_free_above_high(snap));
+}

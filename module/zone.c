@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NUMA nodes, zones and the buddy allocator's free lists: what the slabs
+ * stand on. Read the way mm/vmstat.c reads them for /proc/buddyinfo,
+ * /proc/pagetypeinfo and /proc/zoneinfo: online nodes in order, each
+ * populated zone, zone->lock only around the counting itself.
+ */
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vmstat.h>
+
+#include "tcpmem/compat.h"
+#include "tcpmem/tcpmem.h"
+
+/* the kernel's names, in enum migratetype order (mm/page_alloc.c) */
+const char *const tm_mt_name[MIGRATE_TYPES] = {
+	[MIGRATE_UNMOVABLE]	= "Unmovable",
+	[MIGRATE_MOVABLE]	= "Movable",
+	[MIGRATE_RECLAIMABLE]	= "Reclaimable",
+	[MIGRATE_HIGHATOMIC]	= "HighAtomic",
+#ifdef CONFIG_CMA
+	[MIGRATE_CMA]		= "CMA",
+#endif
+#ifdef CONFIG_MEMORY_ISOLATION
+	[MIGRATE_ISOLATE]	= "Isolate",
+#endif
+};
+
+/* /proc/pagetypeinfo stops counting a list here and prints ">" */
+#define TM_PAGETYPE_CAP	100000UL
+
+static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z)
+{
+	unsigned long flags;
+	int o, mt;
+
+	z->nid = nid;
+	z->name = zone->name;
+	z->present = zone->present_pages;
+	z->spanned = zone->spanned_pages;
+	z->managed = zone_managed_pages(zone);
+	z->free = zone_page_state(zone, NR_FREE_PAGES);
+	z->min = min_wmark_pages(zone);
+	z->low = low_wmark_pages(zone);
+	z->high = high_wmark_pages(zone);
+
+	/* buddyinfo: all orders in one hold, as frag_show_print() */
+	spin_lock_irqsave(&zone->lock, flags);
+	for (o = 0; o < TM_NR_ORDERS; o++)
+		/* under zone->lock; data_race() as 7.2's frag_show_print() */
+		z->nr_free[o] = data_race(zone->free_area[o].nr_free);
+	spin_unlock_irqrestore(&zone->lock, flags);
+
+	/* pagetypeinfo: one hold per list, capped, as the kernel does */
+	for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+		for (o = 0; o < TM_NR_ORDERS; o++) {
+			struct list_head *pos;
+			unsigned long n = 0;
+
+			spin_lock_irqsave(&zone->lock, flags);
+			list_for_each(pos, &zone->free_area[o].free_list[mt]) {
+				if (++n >= TM_PAGETYPE_CAP) {
+					z->mt_overflow[mt][o] = true;
+					break;
+				}
+			}
+			spin_unlock_irqrestore(&zone->lock, flags);
+			z->mt_free[mt][o] = n;
+			cond_resched();
+		}
+	}
+}
+
+int tm_snapshot_zones(struct tm_snapshot *snap)
+{
+	int nid, i;
+
+	snap->zones = kvcalloc(num_online_nodes() * MAX_NR_ZONES, sizeof(*snap->zones),
+			       GFP_KERNEL);
+	if (!snap->zones)
+		return -ENOMEM;
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *zone = &pgdat->node_zones[i];
+
+			if (!populated_zone(zone))
+				continue;
+			if (snap->nr_zones == num_online_nodes() * MAX_NR_ZONES)
+				return 0;	/* a node came online meanwhile */
+			tm_read_zone(nid, zone, &snap->zones[snap->nr_zones++]);
+		}
+	}
+	return 0;
+}
+
+void tm_snapshot_free_zones(struct tm_snapshot *snap)
+{
+	kvfree(snap->zones);
+	snap->zones = NULL;
+}

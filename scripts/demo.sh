@@ -1,0 +1,18 @@
+#!/bin/bash
+# demo.sh: boot the demo kernel (env DEMO_KERNEL, default 6.12) running
+# selftests/tcpmem/demo.sh and print its output.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+S=$ROOT/scripts
+name=${DEMO_KERNEL:-6.12}
+load_row "$name"
+
+"$S/deps.sh"
+"$S/fetch-kernel.sh" "$name"
+"$S/build-module.sh" "$name"
+"$S/mkinitramfs.sh" "$name" demo
+rc=0
+"$S/run-vm.sh" "$name" demo || rc=$?
+grep -av '^# tcpmem-vm: done' "$CACHE/logs/$name-demo.results" || true
+exit "$rc"

@@ -1,0 +1,28 @@
+#!/bin/bash
+# deps.sh: apt-get install whatever the host lacks to build and test tcpmem.
+# Quiet (and offline) when everything is installed already.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 procps
+	numactl cpio kmod gzip"
+for name in $(matrix_names); do
+	load_row "$name"
+	# other build environments bring their own headers
+	[ "$K_BUILDENV" = host ] && pkgs="$pkgs $K_HEADERS"
+done
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+[ "$(id -u)" -eq 0 ] || die "need root to install:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

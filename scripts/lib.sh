@@ -1,0 +1,24 @@
+# shellcheck shell=bash disable=SC2034
+# Sourced by the scripts in scripts/: repo paths and matrix.tsv lookup.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=$ROOT/.cache
+MATRIX=$ROOT/scripts/matrix.tsv
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+# matrix_names: the kernel names, in matrix order
+matrix_names() {
+	awk -F'\t' '!/^#/ && NF { print $1 }' "$MATRIX"
+}
+
+# load_row NAME: set K_NAME K_RELEASE K_SUITE K_IMAGE K_HEADERS K_BUILDENV
+load_row() {
+	local line
+	line=$(awk -F'\t' -v n="$1" '!/^#/ && $1 == n' "$MATRIX")
+	[ -n "$line" ] || die "unknown kernel '$1' (known: $(matrix_names | tr '\n' ' '))"
+	IFS=$'\t' read -r K_NAME K_RELEASE K_SUITE K_IMAGE K_HEADERS K_BUILDENV <<<"$line"
+	[ -n "$K_BUILDENV" ] || die "$MATRIX: row '$1' has fewer than 6 columns"
+}

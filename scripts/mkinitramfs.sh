@@ -1,0 +1,77 @@
+#!/bin/bash
+# mkinitramfs.sh NAME MODE: build .cache/initramfs/<release>-<mode>.cpio.gz:
+# busybox + ss, slabtop, numactl, bpftool (with their libraries), /init =
+# scripts/vm-init, /tcpmem/tcpmem.ko and /tcpmem/selftests/.
+# Env: TCPMEM_ALLOW_NO_MODULE=1 tolerates a missing tcpmem.ko;
+#      TCPMEM_SELFTESTS_DIR overrides the selftests/ directory (for infra tests).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -eq 2 ] || die "usage: $0 NAME check|demo"
+load_row "$1"
+mode=$2
+case $mode in
+check) script=run.sh ;;
+demo) script=demo.sh ;;
+*) die "unknown mode '$mode' (check or demo)" ;;
+esac
+tests=${TCPMEM_SELFTESTS_DIR:-$ROOT/selftests}
+ko=$CACHE/build/$K_RELEASE/tcpmem.ko
+out=$CACHE/initramfs/$K_RELEASE-$mode.cpio.gz
+
+mkdir -p "$CACHE/initramfs"
+root=$(mktemp -d "$CACHE/initramfs/.root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+# busybox and its applet links (busybox --install -s, done at build time)
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,proc,sys,dev,tmp,run,tcpmem}
+chmod 1777 "$root/tmp"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+
+# dynamically linked tools, each with the libraries ldd lists + the loader
+for tool in ss slabtop numactl bpftool; do
+	path=$(command -v "$tool") || die "$tool not installed (run scripts/deps.sh)"
+	dest=$root/usr/${path#/usr/}
+	rm -f "$dest"
+	cp -L "$path" "$dest"
+	for lib in $(ldd "$path" | grep -o '/[^ ]*'); do
+		mkdir -p "$root${lib%/*}"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+	done
+done
+# terminfo for slabtop
+for t in l/linux v/vt100 d/dumb; do
+	if [ -f "/lib/terminfo/$t" ]; then
+		install -D -m 644 "/lib/terminfo/$t" "$root/lib/terminfo/$t"
+	fi
+done
+
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnobody:x:65534:\nnogroup:x:65534:\n' >"$root/etc/group"
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
+mknod "$root/dev/console" c 5 1
+install -m 755 "$ROOT/scripts/vm-init" "$root/init"
+
+# the module
+if [ -f "$ko" ]; then
+	cp "$ko" "$root/tcpmem/tcpmem.ko"
+elif [ "${TCPMEM_ALLOW_NO_MODULE:-0}" = 1 ]; then
+	echo "mkinitramfs: warning: no $ko (TCPMEM_ALLOW_NO_MODULE=1)" >&2
+else
+	die "$K_NAME: no $ko (run scripts/build-module.sh $K_NAME)"
+fi
+
+# the selftests, with their helpers built
+[ -f "$tests/tcpmem/$script" ] || die "no $tests/tcpmem/$script"
+if [ -f "$tests/tcpmem/Makefile" ]; then
+	make -s -C "$tests/tcpmem" >&2 || die "make -C $tests/tcpmem failed"
+fi
+cp -a "$tests" "$root/tcpmem/selftests"
+
+(cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitramfs: $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,210 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The caches view against the kernel's own files: /proc/slabinfo columns,
+# per-node sums, /sys/kernel/slab aliases, the cost arithmetic, and the
+# per-CPU "used" figure against the live socket count.
+. "$(dirname "$0")/lib.sh"
+
+EXTRA=kmalloc-192,names_cache
+page=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
+echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
+V=/tmp/tm_verdicts
+: > $V
+
+tm_unload
+if ! insmod "$TCPMEM_KO" extra_caches=$EXTRA; then
+	ktap_plan 1
+	ktap_fail "insmod extra_caches=$EXTRA"
+	ktap_finish
+fi
+
+# quiescent_read: /proc/slabinfo before and after the module's files; keep
+# the module's figures only when the kernel's lines for them did not move.
+quiescent_read()
+{
+	tries=0
+	while [ $tries -lt 30 ]; do
+		cat /proc/slabinfo > /tmp/si_a
+		cat $TM_DBG/caches > /tmp/tm_c
+		cat /proc/slabinfo > /tmp/si_b
+		names=$(sed -n 's/.* cache=\([^ ]*\) .*/\1/p' /tmp/tm_c | sort -u)
+		same=1
+		for n in $names; do
+			a=$(grep "^$n " /tmp/si_a)
+			b=$(grep "^$n " /tmp/si_b)
+			[ "$a" = "$b" ] || { same=0; break; }
+		done
+		[ $same = 1 ] && return 0
+		tries=$((tries + 1))
+		sleep 0.2
+	done
+	return 1
+}
+
+# slabinfo columns, one verdict per type
+check_slabinfo()
+{
+	awk -v tag="$1" '
+	FNR == NR { if (NR > 2) si[$1] = $2 " " $3 " " $4 " " $5 " " $6 " " $14 " " $15; next }
+	/present=0/ { print "skip " tag "slabinfo-" $1 " not on this kernel"; next }
+	{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+		want = si[r["cache"]]
+		got = r["active_objs"] " " r["num_objs"] " " r["objsize"] " " r["objperslab"] \
+		      " " r["pagesperslab"] " " r["active_slabs"] " " r["num_slabs"]
+		if (want == got)
+			print "ok " tag "slabinfo type=" r["type"] " (" r["cache"] ": " got ")"
+		else
+			print "bad " tag "slabinfo type=" r["type"] " cache=" r["cache"] \
+			      " slabinfo=[" want "] tcpmem=[" got "]"
+	}' /tmp/si_a /tmp/tm_c >> $V
+}
+
+if quiescent_read; then
+	echo "ok quiescent read of /proc/slabinfo around the module's file" >> $V
+	check_slabinfo ""
+else
+	echo "bad no quiescent moment in 30 tries" >> $V
+fi
+
+# per node: sums equal totals, every node of the machine appears
+nodes=$(tm_count_list "$(cat /sys/devices/system/node/has_normal_memory)")
+cat $TM_DBG/caches_nodes > /tmp/tm_n
+awk -v nodes="$nodes" '
+/node=all/ {
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	order[++n] = r["type"]; tot[r["type"]] = r["slabs"] " " r["objs"] " " r["partial_free"]
+	next
+}
+{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	t = r["type"]; cnt[t]++
+	s[t] += r["slabs"]; o[t] += r["objs"]; f[t] += r["partial_free"]
+}
+END {
+	for (k = 1; k <= n; k++) {
+		t = order[k]; got = s[t] " " o[t] " " f[t]
+		if (got == tot[t] && cnt[t] == nodes)
+			print "ok nodes type=" t ": " cnt[t] " nodes sum to " got
+		else
+			print "bad nodes type=" t ": " cnt[t] "/" nodes " nodes sum to [" got "] total [" tot[t] "]"
+	}
+}' /tmp/tm_n >> $V
+
+# aliases: every symlink in /sys/kernel/slab with the same target as the cache
+for l in /sys/kernel/slab/*; do
+	[ -L "$l" ] && echo "${l##*/} $(readlink "$l")"
+done > /tmp/tm_links
+awk '
+FNR == NR { tgt[$1] = $2; next }
+/present=0/ { next }
+{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	c = r["cache"]; t = r["type"]; list = ""; n = 0
+	if (c in tgt) {
+		for (l in tgt)
+			if (l != c && tgt[l] == tgt[c]) names[++n] = l
+		for (i = 1; i <= n; i++)	# sort
+			for (j = i + 1; j <= n; j++)
+				if (names[j] < names[i]) { x = names[i]; names[i] = names[j]; names[j] = x }
+		for (i = 1; i <= n; i++) list = list (i > 1 ? "," : "") names[i]
+	}
+	if (list == "") list = "-"
+	inlist = ("," list ",") ~ ("," t ",")
+	if (r["aliases"] != list)
+		print "bad aliases type=" t " cache=" c ": tcpmem [" r["aliases"] "] sysfs [" list "]"
+	else if (t != c && !inlist)
+		print "bad aliases type=" t " lives in " c " but sysfs does not list it as an alias"
+	else if (t != c && r["merged"] != 1)
+		print "bad aliases type=" t " lives in " c " but merged=" r["merged"]
+	else
+		print "ok aliases type=" t " cache=" c " merged=" r["merged"] " aliases=" list
+}' /tmp/tm_links /tmp/tm_c >> $V
+
+# merged types are absent from /proc/slabinfo under their own name
+awk '
+FNR == NR { if (NR > 2) si[$1] = 1; next }
+/present=0/ { next }
+{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	if (!(r["cache"] in si))
+		print "bad lives-in type=" r["type"] ": /proc/slabinfo has no line " r["cache"]
+	else if (r["type"] != r["cache"] && (r["type"] in si))
+		print "bad lives-in type=" r["type"] " shown in slabinfo under its own name too"
+	else
+		print "ok lives-in type=" r["type"] " is shown in /proc/slabinfo as " r["cache"]
+}' /tmp/si_a /tmp/tm_c >> $V
+
+# the cost arithmetic, recomputed from the same record
+awk -v page="$page" '
+/present=0/ { next }
+{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	S = r["pagesperslab"] * page
+	eff = sprintf("%.3f", S / r["objperslab"])
+	waste = S - r["objperslab"] * r["objsize"]
+	pad = r["objsize"] - r["object_size"]
+	if (r["slab_bytes"] == S && r["eff_bytes"] == eff && r["tail_waste"] == waste && r["padding"] == pad)
+		print "ok cost type=" r["type"] ": S=" S " E=" S "/" r["objperslab"] "=" eff " waste=" waste " padding=" pad
+	else
+		print "bad cost type=" r["type"] ": want S=" S " E=" eff " waste=" waste " pad=" pad \
+		      " got " r["slab_bytes"] " " r["eff_bytes"] " " r["tail_waste"] " " r["padding"]
+}' /tmp/tm_c >> $V
+
+# used_objs: after 2000 sockets opened (and while they are held), and after
+# they are closed, used <= active, and TCP's used equals the live sockets.
+check_used()
+{
+	tag=$1
+	quiescent_read || { echo "bad $tag: no quiescent moment" >> $V; return; }
+	live4=$(ss -4tanH | grep -cvE '^(TIME-WAIT|SYN-RECV)')
+	live6=$(ss -6tanH | grep -cvE '^(TIME-WAIT|SYN-RECV)')
+	awk -v tag="$tag" -v live4="$live4" -v live6="$live6" '
+	/present=0/ { next }
+	{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+		if (r["used_objs"] == "na") { skipped = skipped " " r["type"]; next }
+		if (r["used_objs"] + 0 > r["active_objs"] + 0)
+			bad = bad " " r["type"] "(" r["used_objs"] ">" r["active_objs"] ")"
+		if (r["type"] == "TCP") tcp = r["used_objs"]
+		if (r["type"] == "TCPv6") tcp6 = r["used_objs"]
+	}
+	END {
+		if (skipped != "")
+			print "skip " tag ": used_objs not countable on this kernel:" skipped
+		else if (bad != "")
+			print "bad " tag ": used_objs > active_objs for" bad
+		else
+			print "ok " tag ": used_objs <= active_objs for every type"
+		if (skipped != "")
+			exit
+		if (tcp == live4)
+			print "ok " tag ": TCP used_objs " tcp " = live IPv4 TCP sockets (ss) " live4
+		else
+			print "bad " tag ": TCP used_objs " tcp " != live IPv4 TCP sockets (ss) " live4
+		if (tcp6 == live6)
+			print "ok " tag ": TCPv6 used_objs " tcp6 " = live IPv6 TCP sockets (ss) " live6
+		else
+			print "bad " tag ": TCPv6 used_objs " tcp6 " != live IPv6 TCP sockets (ss) " live6
+	}' /tmp/tm_c >> $V
+}
+
+tm_tcpload -e 1000 || echo "bad tcpload could not open 2000 sockets" >> $V
+check_used "used-with-2000-sockets-open"
+grep -E '^type=(TCP|tw_sock_TCP|sock_inode_cache|filp|dentry) ' /tmp/tm_c > /tmp/tm_c_held
+tm_tcpload_stop
+sleep 2
+check_used "used-after-2000-sockets-closed"
+tm_unload
+
+n=$(wc -l < $V)
+ktap_plan "$n"
+while read -r verdict rest; do
+	case $verdict in
+	ok) ktap_ok "$rest" ;;
+	skip) set -- $rest; ktap_skip "$1" "${rest#* }" ;;
+	*) ktap_fail "$rest" ;;
+	esac
+done < $V
+ktap_diag "$(cat /tmp/tm_c_held)"
+ktap_finish
