@@ -7,7 +7,7 @@
 echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
 echo 262144 > /proc/sys/net/ipv4/tcp_max_tw_buckets
 tm_load || { dmesg | tail -n 5; exit 1; }
-tm_tcpload -e 500 -t 300 || { echo "tcpload failed"; exit 1; }
+tm_tcpload est:500 tw:300 || { echo "tcpload failed"; exit 1; }
 echo "## held by tcpload: 500 idle ESTABLISHED pairs, 300 TIME_WAIT, 1 listener"
 echo "## ss -s"
 ss -s

@@ -91,6 +91,18 @@ tm_count_list()
 	echo "$1" | tr ',' '\n' | awk -F- 'NF == 2 { n += $2 - $1 + 1; next } NF == 1 && $1 != "" { n++ } END { print n + 0 }'
 }
 
+# tm_wait_file FILE: until tcpload ($tm_load_pid) writes FILE (5 min at most)
+tm_wait_file()
+{
+	tm_i=0
+	while [ ! -f "$1" ] && [ $tm_i -lt 1500 ]; do
+		kill -0 $tm_load_pid 2>/dev/null || return 1
+		sleep 0.2
+		tm_i=$((tm_i + 1))
+	done
+	[ -f "$1" ]
+}
+
 # tm_tcpload ARGS...: start tcpload in the background holding ARGS' mix and
 # wait until it is in place; its pid is in $tm_load_pid.
 tm_tcpload()
@@ -98,13 +110,7 @@ tm_tcpload()
 	rm -f /tmp/tm_ready
 	"$TM_DIR/tcpload" -r /tmp/tm_ready "$@" &
 	tm_load_pid=$!
-	tm_i=0
-	while [ ! -f /tmp/tm_ready ] && [ $tm_i -lt 1500 ]; do
-		kill -0 $tm_load_pid 2>/dev/null || return 1
-		sleep 0.2
-		tm_i=$((tm_i + 1))
-	done
-	[ -f /tmp/tm_ready ]
+	tm_wait_file /tmp/tm_ready
 }
 
 tm_tcpload_stop()

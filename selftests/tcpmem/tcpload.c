@@ -2,29 +2,50 @@
 /*
  * tcpload: hold an exact mix of loopback TCP sockets for tcpmem's tests.
  *
- *   tcpload [-e PAIRS] [-t TIMEWAIT] [-p BASEPORT] [-6] [-r READYFILE]
+ *   tcpload [-r READYFILE] [-p BASEPORT] [-n] [-R] SPEC...
  *
- * -e: idle ESTABLISHED pairs (client + accepted server socket, no data)
- * -t: connections closed client-first, leaving the client in TIME_WAIT
- * Listeners (one per 20000 connections, at least one) stay in LISTEN.
- * When the mix is in place, "ready" is written to READYFILE (or stdout),
- * then tcpload waits for SIGTERM/SIGINT and exits, closing everything.
+ * SPEC is KIND:COUNT[:BYTES], KIND one of (append 6 for IPv6, e.g. est6:10):
+ *   est     idle ESTABLISHED pairs (client + accepted server socket)
+ *   tw      connections closed client-first: the client ends in TIME_WAIT
+ *   cw      client close()s, server keeps its end: client FIN_WAIT2
+ *           (a timewait minisock), server CLOSE_WAIT
+ *   syn     TCP_DEFER_ACCEPT listener, clients send nothing: the server
+ *           holds request socks in SYN_RECV, clients are ESTABLISHED
+ *   orphan  client writes BYTES to a server that never reads (4 KB receive
+ *           buffer), then close()s: an orphan in FIN_WAIT1 with unsent data
+ *   unsent  client writes BYTES the server never reads; both ends held
+ *
+ * -n: first move into a new network namespace (loopback brought up, and
+ *     the port range, tcp_max_tw_buckets and tcp_tw_reuse of this one).
+ * -R: on exit, close every socket with a reset (SO_LINGER 0): no TIME_WAIT.
+ * -S: once the netns is set up, write "set" to READYFILE.set and wait for
+ *     SIGUSR1 before making any socket (to measure the sockets alone).
+ * Every spec gets its own listener port(s), from BASEPORT (20000) up; one
+ * listener takes at most 20000 connections. When the mix is in place,
+ * "ready" is written to READYFILE (or stdout), then tcpload waits for
+ * SIGTERM/SIGINT.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define PER_LISTENER 20000
 
-static int family = AF_INET;
+static int *held;
+static long nheld, maxheld;
 
 static void die(const char *what)
 {
@@ -32,7 +53,18 @@ static void die(const char *what)
 	exit(1);
 }
 
-static socklen_t addr_of(int port, struct sockaddr_storage *ss)
+static void hold(int fd)
+{
+	if (nheld == maxheld) {
+		maxheld = maxheld ? 2 * maxheld : 4096;
+		held = realloc(held, maxheld * sizeof(*held));
+		if (!held)
+			die("realloc");
+	}
+	held[nheld++] = fd;
+}
+
+static socklen_t addr_of(int family, int port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET6) {
@@ -52,117 +84,244 @@ static socklen_t addr_of(int port, struct sockaddr_storage *ss)
 	}
 }
 
-static int listener(int port)
+static int listener(int family, int port, int defer, int rcvbuf)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr_of(port, &ss);
+	socklen_t len = addr_of(family, port, &ss);
 	int one = 1;
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
+		die("SO_RCVBUF");
+	if (defer && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer)))
+		die("TCP_DEFER_ACCEPT");
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		die("bind");
 	if (listen(fd, 4096))
 		die("listen");
+	hold(fd);
 	return fd;
 }
 
-/* One connection to @lfd's port: returns the client fd, *srv = accepted fd. */
-static int connect_pair(int port, int lfd, int *srv)
+static int client(int family, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr_of(port, &ss);
+	socklen_t len = addr_of(family, port, &ss);
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0)
 		die("socket");
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		die("connect");
-	*srv = accept(lfd, NULL, NULL);
-	if (*srv < 0)
-		die("accept");
 	return fd;
 }
 
-static volatile sig_atomic_t stop;
+/* write up to @bytes without blocking; what does not fit stays unwritten */
+static void fill(int fd, long bytes)
+{
+	static char buf[65536];
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		die("fcntl");
+	while (bytes > 0) {
+		ssize_t n = write(fd, buf, bytes < (long)sizeof(buf) ? bytes : (long)sizeof(buf));
+
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			die("write");
+		bytes -= n;
+	}
+}
+
+static void run_spec(const char *kind, int family, long count, long bytes, int *port)
+{
+	long i;
+	int lfd = -1, srv, cli;
+	char c;
+	int is_syn = !strcmp(kind, "syn"), is_orphan = !strcmp(kind, "orphan");
+
+	for (i = 0; i < count; i++) {
+		if (i % PER_LISTENER == 0)
+			lfd = listener(family, (*port)++, is_syn ? 3600 : 0, is_orphan ? 4096 : 0);
+		cli = client(family, *port - 1);
+		if (is_syn) {
+			hold(cli);
+			continue;
+		}
+		srv = accept(lfd, NULL, NULL);
+		if (srv < 0)
+			die("accept");
+		if (!strcmp(kind, "est")) {
+			hold(cli);
+			hold(srv);
+		} else if (!strcmp(kind, "tw")) {
+			close(cli);	/* active close: the client ends in TIME_WAIT */
+			if (read(srv, &c, 1) != 0)	/* its FIN first: no simultaneous close */
+				die("read");
+			close(srv);
+		} else if (!strcmp(kind, "cw")) {
+			close(cli);
+			hold(srv);
+		} else if (is_orphan) {
+			fill(cli, bytes);
+			close(cli);
+			hold(srv);
+		} else if (!strcmp(kind, "unsent")) {
+			fill(cli, bytes);
+			hold(cli);
+			hold(srv);
+		} else {
+			fprintf(stderr, "tcpload: unknown kind %s\n", kind);
+			exit(2);
+		}
+	}
+}
+
+/* per-netns sysctls the tests set: a new netns starts from the defaults */
+static const char *const netns_sysctls[] = {
+	"/proc/sys/net/ipv4/ip_local_port_range",
+	"/proc/sys/net/ipv4/tcp_max_tw_buckets",
+	"/proc/sys/net/ipv4/tcp_tw_reuse",
+};
+
+/* a new network namespace with its loopback up and our sysctls copied */
+static void new_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	char val[3][64] = { "", "", "" };
+	unsigned int i;
+	FILE *f;
+	int fd;
+
+	for (i = 0; i < 3; i++) {
+		f = fopen(netns_sysctls[i], "r");
+		if (!f || !fgets(val[i], sizeof(val[i]), f))
+			die(netns_sysctls[i]);
+		fclose(f);
+	}
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET)");
+	for (i = 0; i < 3; i++) {
+		f = fopen(netns_sysctls[i], "w");
+		if (!f || fputs(val[i], f) < 0 || fclose(f))
+			die(netns_sysctls[i]);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
+		die("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		die("SIOCSIFFLAGS lo");
+	close(fd);
+}
+
+static volatile sig_atomic_t stop, go;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		go = 1;
+	else
+		stop = 1;
+}
+
+static void write_file(const char *path, const char *suffix, const char *text)
+{
+	char name[4096];
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	f = fopen(name, "w");
+	if (!f)
+		die(name);
+	fputs(text, f);
+	fclose(f);
 }
 
 int main(int argc, char **argv)
 {
-	long pairs = 0, tw = 0, i;
-	int base = 20000, nl, l, opt;
-	const char *ready = NULL;
 	struct rlimit rl = { 1 << 20, 1 << 20 };
-	int *lfd;
+	const char *ready = NULL;
+	int port = 20000, reset = 0, sync = 0, opt, i;
+	sigset_t mask, old;
 
-	while ((opt = getopt(argc, argv, "e:t:p:6r:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:p:nRS")) != -1) {
 		switch (opt) {
-		case 'e':
-			pairs = atol(optarg);
-			break;
-		case 't':
-			tw = atol(optarg);
-			break;
-		case 'p':
-			base = atoi(optarg);
-			break;
-		case '6':
-			family = AF_INET6;
-			break;
 		case 'r':
 			ready = optarg;
 			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'n':
+			new_netns();
+			break;
+		case 'R':
+			reset = 1;
+			break;
+		case 'S':
+			sync = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: tcpload [-e PAIRS] [-t TIMEWAIT] [-p PORT] [-6] [-r FILE]\n");
+			fprintf(stderr, "usage: tcpload [-r FILE] [-p PORT] [-n] [-R] [-S] KIND[6]:COUNT[:BYTES]...\n");
 			return 2;
 		}
 	}
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die("setrlimit");
-	nl = (pairs + tw) / PER_LISTENER + 1;
-	lfd = calloc(nl, sizeof(*lfd));
-	if (!lfd)
-		die("calloc");
-	for (l = 0; l < nl; l++)
-		lfd[l] = listener(base + l);
-	for (i = 0; i < pairs; i++) {
-		int srv;
-
-		l = i / PER_LISTENER;
-		connect_pair(base + l, lfd[l], &srv);
-	}
-	for (i = 0; i < tw; i++) {
-		int srv, cli;
-		char c;
-
-		l = (pairs + i) / PER_LISTENER;
-		cli = connect_pair(base + l, lfd[l], &srv);
-		close(cli);	/* active close: the client ends in TIME_WAIT */
-		if (read(srv, &c, 1) != 0)	/* wait for its FIN: no simultaneous close */
-			die("read");
-		close(srv);
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {	/* else as many as allowed */
+		if (getrlimit(RLIMIT_NOFILE, &rl))
+			die("getrlimit");
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit");
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	if (ready) {
-		FILE *f = fopen(ready, "w");
+	signal(SIGUSR1, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (sync && ready) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &mask, &old);
+		write_file(ready, ".set", "set\n");
+		while (!go && !stop)
+			sigsuspend(&old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	for (i = optind; i < argc; i++) {
+		char kind[16];
+		long count = 0, bytes = 0;
+		int family = AF_INET;
+		size_t k;
 
-		if (!f)
-			die("ready file");
-		fputs("ready\n", f);
-		fclose(f);
+		if (sscanf(argv[i], "%15[a-z6]:%ld:%ld", kind, &count, &bytes) < 2 || count < 0) {
+			fprintf(stderr, "tcpload: bad spec %s\n", argv[i]);
+			return 2;
+		}
+		k = strlen(kind);
+		if (k && kind[k - 1] == '6') {
+			kind[k - 1] = '\0';
+			family = AF_INET6;
+		}
+		run_spec(kind, family, count, bytes, &port);
+	}
+	if (ready) {
+		write_file(ready, "", "ready\n");
 	} else {
 		puts("ready");
 		fflush(stdout);
 	}
 	while (!stop)
 		pause();
+	if (reset) {
+		struct linger lg = { 1, 0 };
+		long j;
+
+		for (j = 0; j < nheld; j++)
+			setsockopt(held[j], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	return 0;
 }
