@@ -50,7 +50,7 @@ zoneinfo()
 compare()
 {
 	tries=0
-	while [ $tries -lt 50 ]; do
+	while [ $tries -lt 100 ]; do
 		$2 > /tmp/tm_k1
 		cat $TM_DBG/$3 > /tmp/tm_m
 		$2 > /tmp/tm_k2
@@ -64,16 +64,16 @@ compare()
 			return
 		fi
 		tries=$((tries + 1))
-		sleep 0.1
+		sleep 0.2
 	done
-	echo "bad $1: the kernel's file never held still over 50 tries" >> $V
+	echo "bad $1: the kernel's file never held still over 100 tries" >> $V
 }
 
 # orders: hand-check against the buddy counts they came from
 check_orders()
 {
 	tries=0
-	while [ $tries -lt 50 ]; do
+	while [ $tries -lt 100 ]; do
 		cat $TM_DBG/buddy > /tmp/tm_b1
 		cat $TM_DBG/orders > /tmp/tm_o
 		[ -r /sys/kernel/debug/extfrag/unusable_index ] &&
@@ -81,7 +81,12 @@ check_orders()
 		cat $TM_DBG/buddy > /tmp/tm_b2
 		cmp -s /tmp/tm_b1 /tmp/tm_b2 && break
 		tries=$((tries + 1))
+		sleep 0.2
 	done
+	if [ $tries = 100 ]; then
+		echo "bad $1: the buddy lists never held still over 100 tries" >> $V
+		return
+	fi
 	[ -r /sys/kernel/debug/extfrag/unusable_index ] || : > /tmp/tm_u
 	awk -v tag="$1" '
 	function kv(rec, k,   i, n, a, b) {

@@ -1,0 +1,235 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# TCP sockets per netns, family and state against `ss -tan` in each netns;
+# the seeds' two experiments (10,000 idle ESTABLISHED pairs, 30,000
+# TIME_WAIT) against the growth of Slab: in /proc/meminfo; buffers; and
+# what a reader in a second netns may see.
+. "$(dirname "$0")/lib.sh"
+
+V=/tmp/tm_sverdicts
+: > $V
+echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
+echo 262144 > /proc/sys/net/ipv4/tcp_max_tw_buckets
+# orphaned FIN_WAIT2 becomes a timewait minisock when this is <= 60 s
+echo 60 > /proc/sys/net/ipv4/tcp_fin_timeout
+# loopback connects may otherwise recycle TIME_WAIT ports (tcp_tw_reuse=2)
+echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse
+tm_unload
+if ! insmod "$TCPMEM_KO"; then
+	ktap_plan 1
+	ktap_fail "insmod"
+	ktap_finish
+fi
+init_ns=$(readlink /proc/self/ns/net | tr -dc 0-9)
+
+# ss_states [NSENTER-PREFIX]: "family state count" lines, ss's names mapped
+# to the kernel's
+ss_states()
+{
+	for fam in 4 6; do
+		$1 ss -$fam -tanH | awk -v fam=$fam '
+		BEGIN { m["ESTAB"] = "ESTABLISHED"; m["SYN-SENT"] = "SYN_SENT"
+			m["SYN-RECV"] = "SYN_RECV"; m["FIN-WAIT-1"] = "FIN_WAIT1"
+			m["FIN-WAIT-2"] = "FIN_WAIT2"; m["TIME-WAIT"] = "TIME_WAIT"
+			m["CLOSE-WAIT"] = "CLOSE_WAIT"; m["LAST-ACK"] = "LAST_ACK"
+			m["LISTEN"] = "LISTEN"; m["CLOSING"] = "CLOSING"; m["UNCONN"] = "CLOSE" }
+		{ n[m[$1] ? m[$1] : $1]++ }
+		END { for (s in n) print (fam == 4 ? "inet" : "inet6"), s, n[s] }'
+	done | sort
+}
+
+# tm_states NETNS: the same from the module's states file (timewait and
+# full FIN_WAIT2 summed, as ss shows them); bound-but-inactive sockets are
+# not in ss -tan
+tm_states()
+{
+	awk -v ns="netns=$1" '$1 == ns {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+		if (r["state"] == "CLOSE" || r["state"] == "BOUND_INACTIVE") next
+		n[r["family"] " " r["state"]] += r["sockets"]
+	} END { for (k in n) print k, n[k] }' /tmp/tm_st | sort
+}
+
+# compare_ns TAG INUM [NSENTER-PREFIX]
+compare_ns()
+{
+	tries=0
+	while [ $tries -lt 20 ]; do
+		ss_states "$3" > /tmp/tm_ss1
+		cat $TM_DBG/states > /tmp/tm_st
+		ss_states "$3" > /tmp/tm_ss2
+		cmp -s /tmp/tm_ss1 /tmp/tm_ss2 && break
+		tries=$((tries + 1))
+		sleep 0.2
+	done
+	tm_states "$2" > /tmp/tm_mine
+	if cmp -s /tmp/tm_ss1 /tmp/tm_mine; then
+		echo "ok $1: per family and state, sockets = ss -tan: $(tr '\n' ';' < /tmp/tm_mine)" >> $V
+	else
+		echo "bad $1: sockets differ from ss -tan" >> $V
+		diff /tmp/tm_ss1 /tmp/tm_mine | sed 's/^/# /' >> $V
+	fi
+}
+
+# stat_field FILE FAMILY STATE KEY [NETNS]: sum of KEY over matching records
+stat_field()
+{
+	awk -v f="family=$2" -v s="state=$3" -v k="$4" -v ns="${5:-netns=$init_ns}" '
+	(ns == "any" || $1 == ns) && $2 == f && $3 == s {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) t += kv[2] }
+	} END { print t + 0 }' "$1"
+}
+
+# ---- the seeds' experiments: predicted slab bytes vs growth of Slab: --------
+slab_kb()
+{
+	echo 1 > /proc/sys/vm/stat_refresh
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
+# tm_slab_total: slab bytes of every state record plus the shared buckets
+tm_slab_total()
+{
+	cat $TM_DBG/states $TM_DBG/shared | awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "=")
+			if (kv[1] == "slab_bytes" || kv[1] == "bind_bytes" || kv[1] == "bind2_bytes") t += kv[2] }
+	} END { printf "%d\n", t }'
+}
+
+# wait_netns_gone: until the module sees no netns but the initial one
+wait_netns_gone()
+{
+	i=0
+	while [ $i -lt 100 ]; do
+		cat $TM_DBG/shared > /tmp/tm_sh
+		[ "$(grep -vc "^netns=$init_ns " /tmp/tm_sh)" = 0 ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo "bad a netns did not go away in 50 s" >> $V
+}
+
+# experiment TAG SEED-FIGURE STATE TCPLOAD-ARGS...: the slab bytes
+# tcpmem predicts for the sockets tcpload makes, against the growth of Slab:
+experiment()
+{
+	tag=$1
+	seed=$2
+	state=$3
+	shift 3
+	rm -f /tmp/tm_ready /tmp/tm_ready.set
+	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready "$@" &
+	tm_load_pid=$!
+	tm_wait_file /tmp/tm_ready.set || { echo "bad $tag: tcpload did not start" >> $V; return; }
+	sleep 1
+	s0=$(slab_kb)
+	p0=$(tm_slab_total)
+	cat $TM_DBG/states > /tmp/tm_e0
+	kill -USR1 $tm_load_pid
+	tm_wait_file /tmp/tm_ready || { echo "bad $tag: tcpload failed" >> $V; return; }
+	sleep 1
+	p1=$(tm_slab_total)
+	s1=$(slab_kb)
+	cat $TM_DBG/states > /tmp/tm_e1
+	n=$(( $(stat_field /tmp/tm_e1 inet $state sockets any) -
+	      $(stat_field /tmp/tm_e0 inet $state sockets any) ))
+	bps=$(stat_field /tmp/tm_e1 inet $state bytes_per_socket any)
+	buf=$(stat_field /tmp/tm_e1 inet $state buffer_bytes any)
+	pred=$((p1 - p0))
+	meas=$(((s1 - s0) * 1024))
+	diff=$((pred > meas ? pred - meas : meas - pred))
+	line="$tag: $n new $state sockets, predicted slab growth $pred B, Slab: grew $meas B ($((diff * 1000 / (meas > 0 ? meas : 1)))/1000 off); $bps B per socket here vs the seeds' $seed"
+	if [ "$meas" -gt 0 ] && [ $((diff * 50)) -le "$meas" ]; then
+		echo "ok $line" >> $V
+	else
+		echo "bad $line" >> $V
+	fi
+	if [ "$state" = ESTABLISHED ]; then
+		if [ "$buf" = 0 ]; then
+			echo "ok $tag: idle sockets hold 0 buffer bytes (the 8 KB myth)" >> $V
+		else
+			echo "bad $tag: idle ESTABLISHED sockets hold $buf buffer bytes" >> $V
+		fi
+	fi
+	tm_tcpload_stop
+}
+
+# On a fresh system, before anything leaves free objects in the caches for
+# new sockets to fill. The TIME_WAIT run is in a netns of its own, so that
+# its 30,000 minisocks go when it does instead of expiring later.
+experiment "30,000 TIME_WAIT" "~0.4 KB" TIME_WAIT -n -p 26000 tw:30000
+wait_netns_gone
+experiment "10,000 idle ESTABLISHED pairs" "3.3 KB / 3.155 KB" ESTABLISHED -p 23000 est:10000
+sleep 1
+
+# ---- a mix in the initial netns and in a second one ------------------------
+# Whatever outlives its process (TIME_WAIT, FIN_WAIT2 minisocks, orphans) is
+# made in the second netns, which takes it along when it goes; the initial
+# netns holds what a reset at exit removes.
+tm_tcpload -R -p 20000 est:1500 syn:200 unsent:1:262144 est6:400 ||
+	echo "bad tcpload (initial netns) failed" >> $V
+pid0=$tm_load_pid
+tm_tcpload -n -R -p 20000 est:300 tw:800 cw:300 syn:50 orphan:50:65536 est6:100 tw6:300 ||
+	echo "bad tcpload (second netns) failed" >> $V
+pid1=$tm_load_pid
+ns1=$(readlink /proc/$pid1/ns/net | tr -dc 0-9)
+sleep 1
+compare_ns "initial netns mix" "$init_ns"
+compare_ns "second netns mix" "$ns1" "nsenter -t $pid1 -n"
+
+# buffers: the pair with 256 KB unsent shows it on ESTABLISHED
+buf=$(stat_field /tmp/tm_st inet ESTABLISHED buffer_bytes)
+if [ "$buf" -ge 262144 ]; then
+	echo "ok buffers: 256 KB unsent shows on inet ESTABLISHED: buffer_bytes=$buf" >> $V
+else
+	echo "bad buffers: inet ESTABLISHED buffer_bytes=$buf < 262144 with 256 KB unsent" >> $V
+fi
+orph=$(stat_field /tmp/tm_st inet FIN_WAIT1 orphans "netns=$ns1")
+obuf=$(stat_field /tmp/tm_st inet FIN_WAIT1 wmem_queued "netns=$ns1")
+if [ "$orph" = 50 ] && [ "$obuf" -gt 0 ]; then
+	echo "ok orphans: 50 FIN_WAIT1 orphans hold unsent data: wmem_queued=$obuf" >> $V
+else
+	echo "bad orphans: FIN_WAIT1 orphans=$orph wmem_queued=$obuf" >> $V
+fi
+fw2=$(awk -v ns="netns=$ns1" '$1 == ns && / family=inet state=FIN_WAIT2 kind=timewait /' /tmp/tm_st | wc -l)
+if [ "$fw2" = 1 ]; then
+	echo "ok FIN_WAIT2 minisocks reported apart: kind=timewait state=FIN_WAIT2" >> $V
+else
+	echo "bad no kind=timewait state=FIN_WAIT2 record for the cw connections" >> $V
+fi
+
+# a reader in the second netns without CAP_NET_ADMIN sees only that netns
+nsenter -t $pid1 -n "$TM_DIR/runas" -C cat /proc/tcpmem > /tmp/tm_p1 2>&1
+nsenter -t $pid1 -n "$TM_DIR/runas" -C cat $TM_DBG/states > /tmp/tm_s1 2>&1
+others=$(grep -vc "^netns=$ns1 " /tmp/tm_s1)
+if head -n 1 /tmp/tm_p1 | grep -q " netns $ns1\$" && [ "$others" = 0 ] &&
+   grep -q "^netns=$ns1 " /tmp/tm_s1; then
+	echo "ok a reader in netns $ns1 without CAP_NET_ADMIN sees only it" >> $V
+else
+	echo "bad restricted reader: header '$(head -n 1 /tmp/tm_p1)', $others foreign records" >> $V
+fi
+cat $TM_DBG/states > /tmp/tm_s0
+if head -n 1 /proc/tcpmem | grep -q " netns all\$" && grep -q "^netns=$ns1 " /tmp/tm_s0 &&
+   grep -q "^netns=$init_ns " /tmp/tm_s0; then
+	echo "ok root in the initial netns sees both netns" >> $V
+else
+	echo "bad root in the initial netns does not see both netns" >> $V
+fi
+cat /proc/tcpmem > /tmp/tm_mix_report
+tm_tcpload_stop
+kill $pid0
+wait $pid0
+wait_netns_gone
+
+tm_unload
+
+ktap_plan "$(grep -c '^[a-z]' $V)"
+while read -r verdict rest; do
+	case $verdict in
+	ok) ktap_ok "$rest" ;;
+	bad) ktap_fail "$rest" ;;
+	*) echo "$verdict $rest" ;;
+	esac
+done < $V
+sed -n '1,12p' /tmp/tm_mix_report | sed 's/^/# /'
+ktap_finish
