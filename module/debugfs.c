@@ -18,7 +18,7 @@ static int layout_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(layout);
 
 /* Snapshot-backed files: the snapshot is taken at open, freed at release. */
-#define TM_SNAPSHOT_FILE(name)						\
+#define TM_SNAPSHOT_FILE(name, what)						\
 static int name##_show(struct seq_file *m, void *v)			\
 {									\
 	tm_dbg_##name(m, m->private);					\
@@ -26,7 +26,7 @@ static int name##_show(struct seq_file *m, void *v)			\
 }									\
 static int name##_open(struct inode *inode, struct file *file)		\
 {									\
-	return tm_snapshot_open(file, name##_show);				\
+	return tm_snapshot_open(file, name##_show, what);			\
 }									\
 static const struct file_operations name##_fops = {			\
 	.owner		= THIS_MODULE,					\
@@ -36,17 +36,17 @@ static const struct file_operations name##_fops = {			\
 	.release	= tm_snapshot_release,				\
 }
 
-TM_SNAPSHOT_FILE(caches);
-TM_SNAPSHOT_FILE(caches_nodes);
-TM_SNAPSHOT_FILE(zones);
-TM_SNAPSHOT_FILE(buddy);
-TM_SNAPSHOT_FILE(pagetypes);
-TM_SNAPSHOT_FILE(orders);
-TM_SNAPSHOT_FILE(nodes);
-TM_SNAPSHOT_FILE(states);
-TM_SNAPSHOT_FILE(objects);
-TM_SNAPSHOT_FILE(shared);
-TM_SNAPSHOT_FILE(totals);
+TM_SNAPSHOT_FILE(caches, TM_SNAP_CACHES);
+TM_SNAPSHOT_FILE(caches_nodes, TM_SNAP_CACHES);
+TM_SNAPSHOT_FILE(zones, TM_SNAP_ZONES);
+TM_SNAPSHOT_FILE(buddy, TM_SNAP_ZONES);
+TM_SNAPSHOT_FILE(pagetypes, TM_SNAP_ZONES);
+TM_SNAPSHOT_FILE(orders, TM_SNAP_CACHES | TM_SNAP_ZONES);
+TM_SNAPSHOT_FILE(nodes, TM_SNAP_CACHES | TM_SNAP_ZONES);
+TM_SNAPSHOT_FILE(states, TM_SNAP_ALL);
+TM_SNAPSHOT_FILE(objects, TM_SNAP_CACHES);
+TM_SNAPSHOT_FILE(shared, TM_SNAP_CACHES | TM_SNAP_TCP);
+TM_SNAPSHOT_FILE(totals, TM_SNAP_ALL);
 
 int tm_debugfs_init(void)
 {

@@ -32,7 +32,7 @@ static int tm_proc_show(struct seq_file *m, void *v)
 
 static int tm_proc_open(struct inode *inode, struct file *file)
 {
-	return tm_snapshot_open(file, tm_proc_show);
+	return tm_snapshot_open(file, tm_proc_show, TM_SNAP_ALL);
 }
 
 static const struct proc_ops tm_proc_ops = {

@@ -482,6 +482,7 @@ int tm_snapshot_caches(struct tm_snapshot *snap)
 	for (i = 0; i < snap->nr_caches; i++) {
 		snap->cache[i].type = i < TM_NR_TYPES ? tm_type_name[i] : tm_extra[i - TM_NR_TYPES];
 		snap->cache[i].node = snap->nodes + i * nr_node_ids;
+		snap->cache[i].label = i >= TM_T_LSM_SOCK && i <= TM_T_LSM_FILE;
 	}
 	mutex_lock(tm_slab_mutex);
 	for (i = 0; i < snap->nr_caches; i++) {

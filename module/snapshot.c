@@ -12,18 +12,20 @@
 
 #include "tcpmem/tcpmem.h"
 
-struct tm_snapshot *tm_snapshot_take(void)
+struct tm_snapshot *tm_snapshot_take(unsigned int what)
 {
 	struct tm_snapshot *snap;
-	int ret;
+	int ret = 0;
 
 	snap = kvzalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
-	ret = tm_snapshot_caches(snap);
-	if (!ret)
+	/* the cost model needs the caches wherever sockets are costed */
+	if (what & (TM_SNAP_CACHES | TM_SNAP_TCP))
+		ret = tm_snapshot_caches(snap);
+	if (!ret && (what & TM_SNAP_ZONES))
 		ret = tm_snapshot_zones(snap);
-	if (!ret)
+	if (!ret && (what & TM_SNAP_TCP))
 		ret = tm_snapshot_tcp(snap);
 	if (ret) {
 		tm_snapshot_put(snap);
@@ -43,9 +45,10 @@ void tm_snapshot_put(struct tm_snapshot *snap)
 }
 
 /* seq_file open/release for files whose show() renders one snapshot */
-int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *))
+int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
+		     unsigned int what)
 {
-	struct tm_snapshot *snap = tm_snapshot_take();
+	struct tm_snapshot *snap = tm_snapshot_take(what);
 	int ret;
 
 	if (IS_ERR(snap))

@@ -11,7 +11,7 @@
 
 static bool tm_merged(const struct tm_cache_stat *c)
 {
-	return c->nr_aliases > 0 || strcmp(c->type, c->cache);
+	return c->nr_aliases > 0 || (!c->label && strcmp(c->type, c->cache));
 }
 
 void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
@@ -80,7 +80,8 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 				   tm_used_objs(c), tm_util_milli(c));
 		else
 			seq_puts(m, " cpu_free=na used_objs=na");
-		seq_printf(m, " refcount=%d merged=%d aliases=%s\n", c->refcount, tm_merged(c),
+		seq_printf(m, " refcount=%d label=%d merged=%d aliases=%s\n", c->refcount,
+			   c->label, tm_merged(c),
 			   !c->aliases_ok ? "na" : c->nr_aliases ? c->aliases : "-");
 	}
 }

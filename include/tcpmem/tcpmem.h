@@ -147,6 +147,7 @@ struct tm_node_stat {
 /* One tracked type and the cache it lives in, as /proc/slabinfo sees it. */
 struct tm_cache_stat {
 	const char *type;		/* tracked type, e.g. "tcp_bind_bucket" */
+	bool label;			/* @type names a use (lsm_sock), not a cache */
 	bool present;			/* the type exists on this kernel */
 	char cache[TM_NAME_LEN];	/* name of the cache holding it */
 	u32 size;			/* s->size: objsize in /proc/slabinfo */
@@ -263,12 +264,19 @@ int tm_slab_init(void);
 int tm_snapshot_caches(struct tm_snapshot *snap);
 void tm_snapshot_free_caches(struct tm_snapshot *snap);
 
-/* One consistent snapshot of everything; ERR_PTR on failure. */
-struct tm_snapshot *tm_snapshot_take(void);
+/* Sections a snapshot holds: a debugfs file takes only what it shows. */
+#define TM_SNAP_CACHES	0x1
+#define TM_SNAP_ZONES	0x2
+#define TM_SNAP_TCP	0x4
+#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
+
+/* One consistent snapshot of @what; ERR_PTR on failure. */
+struct tm_snapshot *tm_snapshot_take(unsigned int what);
 void tm_snapshot_put(struct tm_snapshot *snap);
 struct file;
 struct inode;
-int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *));
+int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
+		     unsigned int what);
 int tm_snapshot_release(struct inode *inode, struct file *file);
 
 /* ---- model: pure arithmetic on snapshots ------------------------------ */
