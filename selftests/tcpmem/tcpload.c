@@ -40,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PER_LISTENER 20000
@@ -135,6 +136,42 @@ static void fill(int fd, long bytes)
 			die("write");
 		bytes -= n;
 	}
+}
+
+static void run_spec(const char *kind, int family, long count, long bytes, int *port);
+
+/*
+ * TIME_WAIT lasts 60 s: make a large number of them on every CPU at once,
+ * so that the first have not expired before the last exist.
+ */
+static void run_tw_parallel(int family, long count, int *port)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), i, share;
+	int status, fail = 0;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	for (i = 0; i < ncpu; i++) {
+		int p = *port + i * (count / PER_LISTENER + 1);
+		pid_t pid;
+
+		share = count / ncpu + (i < count % ncpu);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			run_spec("tw", family, share, 0, &p);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < ncpu; i++)
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			fail = 1;
+	if (fail) {
+		fprintf(stderr, "tcpload: a tw worker failed\n");
+		exit(1);
+	}
+	*port += ncpu * (count / PER_LISTENER + 1);
 }
 
 static void run_spec(const char *kind, int family, long count, long bytes, int *port)
@@ -306,7 +343,10 @@ int main(int argc, char **argv)
 			kind[k - 1] = '\0';
 			family = AF_INET6;
 		}
-		run_spec(kind, family, count, bytes, &port);
+		if (!strcmp(kind, "tw") && count >= 1000)
+			run_tw_parallel(family, count, &port);
+		else
+			run_spec(kind, family, count, bytes, &port);
 	}
 	if (ready) {
 		write_file(ready, "", "ready\n");
