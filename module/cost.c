@@ -85,6 +85,7 @@ unsigned int tm_unusable_milli(const struct tm_zone_stat *z, unsigned int order)
 
 const char *const tm_holder_name[TM_NR_HOLDERS] = {
 	[TM_H_FILE]	= "file",
+	[TM_H_FILE_EPOLL] = "file+epoll",
 	[TM_H_KERNEL]	= "kernel",
 	[TM_H_ORPHAN]	= "orphan",
 	[TM_H_QUEUED]	= "queued",
@@ -96,8 +97,10 @@ const char *const tm_holder_name[TM_NR_HOLDERS] = {
  * its sock (or minisock), and for a full socket the LSM sock blob; with a
  * struct socket, the socket inode (sock_inode_cache) and its LSM blob;
  * with a file, the file and its dentry and LSM blob; a child waiting in an
- * accept queue still has its request sock. Shared objects (bind buckets,
- * epoll items) are counted apart. Types absent on this kernel drop out.
+ * accept queue still has its request sock; a file watched by epoll has an
+ * epitem, a poll wait entry and (6.1+) an epitems head, for one epoll
+ * registration. Shared bind buckets are counted apart. Types absent on this
+ * kernel drop out.
  */
 int tm_objects_of(int family, int slot, enum tm_holder holder, enum tm_type *out)
 {
@@ -116,14 +119,19 @@ int tm_objects_of(int family, int slot, enum tm_holder holder, enum tm_type *out
 	out[n++] = TM_T_LSM_SOCK;
 	if (holder == TM_H_QUEUED)
 		out[n++] = v6 ? TM_T_REQ_TCPV6 : TM_T_REQ_TCP;
-	if (holder == TM_H_FILE || holder == TM_H_KERNEL) {
+	if (holder == TM_H_FILE || holder == TM_H_FILE_EPOLL || holder == TM_H_KERNEL) {
 		out[n++] = TM_T_SOCK_INODE;
 		out[n++] = TM_T_LSM_INODE;
 	}
-	if (holder == TM_H_FILE) {
+	if (holder == TM_H_FILE || holder == TM_H_FILE_EPOLL) {
 		out[n++] = TM_T_FILP;
 		out[n++] = TM_T_DENTRY;
 		out[n++] = TM_T_LSM_FILE;
+	}
+	if (holder == TM_H_FILE_EPOLL) {
+		out[n++] = TM_T_EPI;
+		out[n++] = TM_T_PWQ;
+		out[n++] = TM_T_EP_HEAD;
 	}
 	return n;
 }

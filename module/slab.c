@@ -53,6 +53,7 @@ static const char *const tm_type_name[TM_NR_TYPES] = {
 	[TM_T_LSM_SOCK]		= "lsm_sock",
 	[TM_T_LSM_INODE]	= "lsm_inode",
 	[TM_T_LSM_FILE]		= "lsm_file",
+	[TM_T_EP_HEAD]		= "ep_head",
 };
 
 /* The cache each type lives in; NULL where the type does not exist. */
@@ -122,6 +123,22 @@ static int tm_ksym_cache(const char *sym, const void **cache)
 	return 0;
 }
 
+/* as tm_ksym_cache(), but a symbol the kernel does not have is no error */
+static int tm_ksym_cache_opt(const char *sym, const void **cache)
+{
+	unsigned long a;
+	int ret = tm_ksym_data(sym, &a);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		pr_err("symbol %s: not resolved as data (%d)\n", sym, ret);
+		return ret;
+	}
+	*cache = *(const void **)a;
+	return 0;
+}
+
 int tm_slab_init(void)
 {
 	const struct inet_hashinfo *h = init_net.ipv4.tcp_death_row.hashinfo;
@@ -153,6 +170,9 @@ int tm_slab_init(void)
 	ret = tm_ksym_cache("pwq_cache", &tm_type_cache[TM_T_PWQ]);
 	if (ret)
 		return ret;
+	/* 6.1+ only: a missing symbol is a type this kernel does not have */
+	if (tm_ksym_cache_opt("ephead_cache", &tm_type_cache[TM_T_EP_HEAD]))
+		return -EINVAL;
 	return tm_probe_socket();
 }
 

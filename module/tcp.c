@@ -97,13 +97,15 @@ static void tm_count_full(struct tm_netns *ns, struct sock *sk, int slot)
 {
 	struct tm_state_acc *a = &ns->acc[tm_family(sk)][slot];
 	struct socket *sock = READ_ONCE(sk->sk_socket);
+	/* socket inodes and files are freed after RCU: under rcu_read_lock() */
+	struct file *file = sock ? READ_ONCE(sock->file) : NULL;
 
 	if (sock_flag(sk, SOCK_DEAD))
 		a->n[TM_H_ORPHAN]++;
 	else if (!sock)
 		a->n[TM_H_QUEUED]++;	/* a child not accepted yet */
-	else if (READ_ONCE(sock->file))
-		a->n[TM_H_FILE]++;
+	else if (file)
+		a->n[tm_file_watched(file) ? TM_H_FILE_EPOLL : TM_H_FILE]++;
 	else
 		a->n[TM_H_KERNEL]++;
 	a->rmem += atomic_read(&sk->sk_rmem_alloc);

@@ -461,9 +461,11 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap)
 				if (!n)
 					continue;
 				slab = tm_acc_slab_bytes(snap, f, slot, a);
-				seq_printf(m, "netns=%u family=%s state=%s kind=%s sockets=%lu with_file=%lu kernel=%lu orphans=%lu queued=%lu",
+				seq_printf(m, "netns=%u family=%s state=%s kind=%s sockets=%lu with_file=%lu epoll=%lu kernel=%lu orphans=%lu queued=%lu",
 					   t->netns[i].inum, tm_family_name[f], tm_slot_name(slot),
-					   tm_kind(slot), n, a->n[TM_H_FILE], a->n[TM_H_KERNEL],
+					   tm_kind(slot), n,
+					   a->n[TM_H_FILE] + a->n[TM_H_FILE_EPOLL],
+					   a->n[TM_H_FILE_EPOLL], a->n[TM_H_KERNEL],
 					   a->n[TM_H_ORPHAN], a->n[TM_H_QUEUED]);
 				seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu\n",
 					   slab, tm_acc_buffers(a), a->rmem, a->wmem_queued,

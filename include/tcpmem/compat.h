@@ -9,6 +9,7 @@
 #ifndef TCPMEM_COMPAT_H
 #define TCPMEM_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/mmzone.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -76,6 +77,16 @@ static inline void tm_lhash_bucket_walk(struct inet_listen_hashbucket *ilb,
 
 	sk_nulls_for_each(sk, node, &ilb->nulls_head)
 		fn(sk, arg);
+#endif
+}
+
+/* Is a file watched by epoll? 6.1+: f_ep points to its epitems head. */
+static inline bool tm_file_watched(struct file *file)
+{
+#ifdef TM_HAVE_F_EP_HEAD
+	return READ_ONCE(file->f_ep);
+#else
+	return !list_empty_careful(&file->f_ep_links);
 #endif
 }
 

@@ -129,6 +129,7 @@ enum tm_type {
 	TM_T_LSM_SOCK,		/* LSM blobs, where an LSM allocates them */
 	TM_T_LSM_INODE,
 	TM_T_LSM_FILE,
+	TM_T_EP_HEAD,		/* 6.1+: the head of a watched file's epitems */
 	TM_NR_TYPES
 };
 
@@ -193,6 +194,7 @@ enum {
 /* What one socket holds, beyond its own object, decides its cost. */
 enum tm_holder {
 	TM_H_FILE,		/* a user file: socket + file + dentry */
+	TM_H_FILE_EPOLL,	/* the same, watched by epoll */
 	TM_H_KERNEL,		/* a struct socket but no file (kernel socket) */
 	TM_H_ORPHAN,		/* closed, still in the state machine */
 	TM_H_QUEUED,		/* a child in an accept queue: its request sock too */
