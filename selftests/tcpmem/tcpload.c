@@ -14,10 +14,13 @@
  *   orphan  client writes BYTES to a server that never reads (4 KB receive
  *           buffer), then close()s: an orphan in FIN_WAIT1 with unsent data
  *   unsent  client writes BYTES the server never reads; both ends held
+ *   raw     socket() only: a TCP socket in no table at all
+ *   bound   socket() + bind() to a port of its own: bound, inactive
  *
  * -n: first move into a new network namespace (loopback brought up, and
  *     the port range, tcp_max_tw_buckets and tcp_tw_reuse of this one).
  * -R: on exit, close every socket with a reset (SO_LINGER 0): no TIME_WAIT.
+ * -E: register every socket held in one epoll instance.
  * -S: once the netns is set up, write "set" to READYFILE.set and wait for
  *     SIGUSR1 before making any socket (to measure the sockets alone).
  * Every spec gets its own listener port(s), from BASEPORT (20000) up; one
@@ -37,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -181,6 +185,20 @@ static void run_spec(const char *kind, int family, long count, long bytes, int *
 	char c;
 	int is_syn = !strcmp(kind, "syn"), is_orphan = !strcmp(kind, "orphan");
 
+	if (!strcmp(kind, "raw") || !strcmp(kind, "bound")) {
+		for (i = 0; i < count; i++) {
+			struct sockaddr_storage ss;
+			socklen_t len = addr_of(family, (*port)++, &ss);
+
+			cli = socket(family, SOCK_STREAM, 0);
+			if (cli < 0)
+				die("socket");
+			if (kind[0] == 'b' && bind(cli, (struct sockaddr *)&ss, len))
+				die("bind");
+			hold(cli);
+		}
+		return;
+	}
 	for (i = 0; i < count; i++) {
 		if (i % PER_LISTENER == 0)
 			lfd = listener(family, (*port)++, is_syn ? 3600 : 0, is_orphan ? 4096 : 0);
@@ -283,10 +301,10 @@ int main(int argc, char **argv)
 {
 	struct rlimit rl = { 1 << 20, 1 << 20 };
 	const char *ready = NULL;
-	int port = 20000, reset = 0, sync = 0, opt, i;
+	int port = 20000, reset = 0, sync = 0, use_epoll = 0, opt, i;
 	sigset_t mask, old;
 
-	while ((opt = getopt(argc, argv, "r:p:nRS")) != -1) {
+	while ((opt = getopt(argc, argv, "r:p:nRSE")) != -1) {
 		switch (opt) {
 		case 'r':
 			ready = optarg;
@@ -303,8 +321,11 @@ int main(int argc, char **argv)
 		case 'S':
 			sync = 1;
 			break;
+		case 'E':
+			use_epoll = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: tcpload [-r FILE] [-p PORT] [-n] [-R] [-S] KIND[6]:COUNT[:BYTES]...\n");
+			fprintf(stderr, "usage: tcpload [-r FILE] [-p PORT] [-n] [-R] [-S] [-E] KIND[6]:COUNT[:BYTES]...\n");
 			return 2;
 		}
 	}
@@ -347,6 +368,19 @@ int main(int argc, char **argv)
 			run_tw_parallel(family, count, &port);
 		else
 			run_spec(kind, family, count, bytes, &port);
+	}
+	if (use_epoll) {
+		int ep = epoll_create1(0);
+		long j;
+
+		if (ep < 0)
+			die("epoll_create1");
+		for (j = 0; j < nheld; j++) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.fd = held[j] };
+
+			if (epoll_ctl(ep, EPOLL_CTL_ADD, held[j], &ev))
+				die("epoll_ctl");
+		}
 	}
 	if (ready) {
 		write_file(ready, "", "ready\n");

@@ -81,8 +81,14 @@ stat_field()
 }
 
 # ---- the seeds' experiments: predicted slab bytes vs growth of Slab: --------
+# slab_kb: Slab: in kB, after every cache returned its free per-CPU and
+# empty slabs (what slabinfo -s does) and the per-CPU vmstat deltas folded:
+# what is left is the slabs live objects need
 slab_kb()
 {
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$f"
+	done
 	echo 1 > /proc/sys/vm/stat_refresh
 	awk '/^Slab:/ { print $2 }' /proc/meminfo
 }
@@ -166,16 +172,48 @@ sleep 1
 # Whatever outlives its process (TIME_WAIT, FIN_WAIT2 minisocks, orphans) is
 # made in the second netns, which takes it along when it goes; the initial
 # netns holds what a reset at exit removes.
-tm_tcpload -R -p 20000 est:1500 syn:200 unsent:1:262144 est6:400 ||
+cat $TM_DBG/totals > /tmp/tm_t0
+tm_tcpload -E -R -p 20000 est:1500 syn:200 unsent:1:262144 est6:400 raw:100 bound:50 ||
 	echo "bad tcpload (initial netns) failed" >> $V
 pid0=$tm_load_pid
+# 6.1+: give the second netns an established hash of its own
+ehash=/proc/sys/net/ipv4/tcp_child_ehash_entries
+[ -w $ehash ] && echo 256 > $ehash
 tm_tcpload -n -R -p 20000 est:300 tw:800 cw:300 syn:50 orphan:50:65536 est6:100 tw6:300 ||
 	echo "bad tcpload (second netns) failed" >> $V
 pid1=$tm_load_pid
+[ -w $ehash ] && echo 0 > $ehash
 ns1=$(readlink /proc/$pid1/ns/net | tr -dc 0-9)
 sleep 1
 compare_ns "initial netns mix" "$init_ns"
 compare_ns "second netns mix" "$ns1" "nsenter -t $pid1 -n"
+
+# epoll: every socket tcpload holds in the initial netns is registered
+n=$(stat_field /tmp/tm_st inet ESTABLISHED sockets)
+wf=$(stat_field /tmp/tm_st inet ESTABLISHED with_file)
+ep=$(stat_field /tmp/tm_st inet ESTABLISHED epoll)
+if [ "$n" -gt 0 ] && [ "$n" = "$wf" ] && [ "$wf" = "$ep" ] &&
+   grep -q "holder=file+epoll type=eventpoll_epi " $TM_DBG/objects; then
+	echo "ok epoll: all $n ESTABLISHED sockets have a file watched by epoll" >> $V
+else
+	echo "bad epoll: ESTABLISHED sockets=$n with_file=$wf epoll=$ep" >> $V
+fi
+
+# raw sockets are in no table: the estimate; bound ones are found in bhash2
+cat $TM_DBG/totals > /tmp/tm_t1
+u0=$(sed -n 's/.* unhashed_estimate=\([-0-9]*\).*/\1/p' /tmp/tm_t0)
+u1=$(sed -n 's/.* unhashed_estimate=\([-0-9]*\).*/\1/p' /tmp/tm_t1)
+want=100
+bound=$(($(stat_field /tmp/tm_st inet CLOSE sockets) + $(stat_field /tmp/tm_st inet BOUND_INACTIVE sockets)))
+if grep -q "^type=tcp_bind2_bucket present=0" $TM_DBG/caches; then
+	want=150	# no bhash2 to find the bound ones in
+	bound=50
+fi
+if [ $((u1 - u0)) = $want ] && [ "$bound" = 50 ]; then
+	echo "ok 100 sockets in no table: estimate +$((u1 - u0)); 50 bound ones found ($bound)" >> $V
+else
+	echo "bad unhashed estimate +$((u1 - u0)) (want $want), bound found $bound (want 50)" >> $V
+fi
 
 # buffers: the pair with 256 KB unsent shows it on ESTABLISHED
 buf=$(stat_field /tmp/tm_st inet ESTABLISHED buffer_bytes)
