@@ -23,11 +23,15 @@ check:
 	scripts/check.sh $(KERNELS)
 
 demo:
-	scripts/demo.sh
+	scripts/demo.sh demo
+
+# timings of tcpmem against ss, /proc/net/tcp and /proc/slabinfo, in one VM run
+bench:
+	scripts/demo.sh bench
 
 kernels:
 	scripts/deps.sh
 	for k in $(KERNELS); do scripts/fetch-kernel.sh $$k || exit 1; done
 
-.PHONY: all modules clean distclean check demo kernels
+.PHONY: all modules clean distclean check demo bench kernels
 endif

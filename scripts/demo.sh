@@ -1,18 +1,19 @@
 #!/bin/bash
-# demo.sh: boot the demo kernel (env DEMO_KERNEL, default 6.12) running
-# selftests/tcpmem/demo.sh and print its output.
+# demo.sh [demo|bench]: boot the demo kernel (env DEMO_KERNEL, default 6.12)
+# running selftests/tcpmem/demo.sh (or bench.sh) and print its output.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 S=$ROOT/scripts
 name=${DEMO_KERNEL:-6.12}
+mode=${1:-demo}
 load_row "$name"
 
 "$S/deps.sh"
 "$S/fetch-kernel.sh" "$name"
 "$S/build-module.sh" "$name"
-"$S/mkinitramfs.sh" "$name" demo
+"$S/mkinitramfs.sh" "$name" "$mode"
 rc=0
-"$S/run-vm.sh" "$name" demo || rc=$?
-grep -av '^# tcpmem-vm: done' "$CACHE/logs/$name-demo.results" || true
+"$S/run-vm.sh" "$name" "$mode" || rc=$?
+grep -av '^# tcpmem-vm: done' "$CACHE/logs/$name-$mode.results" || true
 exit "$rc"

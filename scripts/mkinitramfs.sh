@@ -7,13 +7,14 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -eq 2 ] || die "usage: $0 NAME check|demo"
+[ $# -eq 2 ] || die "usage: $0 NAME check|demo|bench"
 load_row "$1"
 mode=$2
 case $mode in
 check) script=run.sh ;;
 demo) script=demo.sh ;;
-*) die "unknown mode '$mode' (check or demo)" ;;
+bench) script=bench.sh ;;
+*) die "unknown mode '$mode' (check, demo or bench)" ;;
 esac
 tests=${TCPMEM_SELFTESTS_DIR:-$ROOT/selftests}
 ko=$CACHE/build/$K_RELEASE/tcpmem.ko

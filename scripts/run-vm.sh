@@ -6,7 +6,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -eq 2 ] || die "usage: $0 NAME check|demo"
+[ $# -eq 2 ] || die "usage: $0 NAME check|demo|bench"
 load_row "$1"
 mode=$2
 kernel=$CACHE/kernels/$K_RELEASE/vmlinuz
