@@ -54,6 +54,13 @@ static const struct tm_field_def tm_fields[TM_NR_FIELDS] = {
 	[TM_KCC_TID]		= { "kmem_cache_cpu", NULL, "tid", TM_OPT },
 	[TM_KCC_SLAB]		= { "kmem_cache_cpu", NULL, "slab", TM_OPT, "page" },
 	[TM_KCC_PARTIAL]	= { "kmem_cache_cpu", NULL, "partial", TM_OPT },
+	[TM_KC_SHEAF_CAPACITY]	= { "kmem_cache", NULL, "sheaf_capacity", TM_OPT },
+	[TM_PCS_MAIN]		= { "slub_percpu_sheaves", NULL, "main", TM_OPT },
+	[TM_PCS_SPARE]		= { "slub_percpu_sheaves", NULL, "spare", TM_OPT },
+	[TM_SHEAF_CACHE]	= { "slab_sheaf", NULL, "cache", TM_OPT },
+	[TM_SHEAF_SIZE]		= { "slab_sheaf", NULL, "size", TM_OPT },
+	[TM_PNP_BARN]		= { "kmem_cache_per_node_ptrs", NULL, "barn", TM_OPT },
+	[TM_BARN_NR_FULL]	= { "node_barn", NULL, "nr_full", TM_OPT },
 	[TM_KN_LIST_LOCK]	= { "kmem_cache_node", NULL, "list_lock" },
 	[TM_KN_NR_PARTIAL]	= { "kmem_cache_node", NULL, "nr_partial" },
 	[TM_KN_PARTIAL]		= { "kmem_cache_node", NULL, "partial" },
@@ -200,6 +207,18 @@ static int tm_layout_nodes(void)
 		      (!IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED) ||
 		       (l->have[TM_KC_RANDOM] &&
 			l->m[TM_KC_RANDOM].size == sizeof(unsigned long)));
+	/* 7.2: no cpu slabs; free objects wait in per-CPU sheaves and barns */
+	l->sheaves = !l->cpu_free && l->have[TM_KC_CPU_SHEAVES] &&
+		     l->have[TM_KC_SHEAF_CAPACITY] && l->have[TM_PCS_MAIN] &&
+		     l->have[TM_PCS_SPARE] && l->have[TM_SHEAF_CACHE] &&
+		     l->have[TM_SHEAF_SIZE] && l->have[TM_PNP_BARN] &&
+		     l->have[TM_BARN_NR_FULL] && l->have[TM_KC_PER_NODE] &&
+		     l->m[TM_PCS_MAIN].size == sizeof(void *) &&
+		     l->m[TM_PCS_SPARE].size == sizeof(void *) &&
+		     l->m[TM_SHEAF_CACHE].size == sizeof(void *) &&
+		     l->m[TM_SHEAF_SIZE].size == sizeof(u32) &&
+		     l->m[TM_PNP_BARN].size == sizeof(void *) &&
+		     l->m[TM_BARN_NR_FULL].size == sizeof(u32);
 	return 0;
 }
 

@@ -221,7 +221,7 @@ static long tm_freelist_len(const void *s, const void *slab, const void *fl)
  */
 static void tm_read_cpu_free(const void *s, struct tm_cache_stat *c)
 {
-	void __percpu *pcpu = tm_rd_ptr(s, TM_KC_CPU_SLAB);
+	void __percpu *pcpu = tm_rd_percpu(s, TM_KC_CPU_SLAB);
 	int cpu;
 
 	c->cpu_free_ok = true;
@@ -266,6 +266,51 @@ static void tm_read_cpu_free(const void *s, struct tm_cache_stat *c)
 		if (tries == 5)
 			c->cpu_free_ok = false;
 	}
+}
+
+/* Objects in a sheaf of @s, or 0 if @sheaf is not a sheaf of @s. */
+static unsigned long tm_sheaf_objs(const void *s, const void *sheaf, u32 capacity)
+{
+	const void *cache;
+	u32 size;
+
+	if (!sheaf || !virt_addr_valid(sheaf))
+		return 0;
+	if (copy_from_kernel_nofault(&cache, tm_at(sheaf, TM_SHEAF_CACHE), sizeof(cache)) ||
+	    copy_from_kernel_nofault(&size, tm_at(sheaf, TM_SHEAF_SIZE), sizeof(size)))
+		return 0;
+	return cache == s && size <= capacity ? size : 0;
+}
+
+/*
+ * 7.2: free objects wait in each CPU's main and spare sheaf, and in full
+ * sheaves kept in each node's barn. Sheaves are read without the CPUs'
+ * locks: every sheaf is checked to belong to @s before it is counted.
+ */
+static void tm_read_sheaves(const void *s, struct tm_cache_stat *c)
+{
+	void __percpu *pcpu = tm_rd_percpu(s, TM_KC_CPU_SHEAVES);
+	u32 capacity = tm_rd(s, TM_KC_SHEAF_CAPACITY);
+	int cpu, nid;
+
+	c->cpu_free_ok = true;
+	if (!pcpu || !capacity)
+		return;		/* a cache without sheaves */
+	for_each_possible_cpu(cpu) {
+		const void *pcs = per_cpu_ptr(pcpu, cpu);
+
+		c->cpu_free += tm_sheaf_objs(s, tm_rd_ptr(pcs, TM_PCS_MAIN), capacity);
+		c->cpu_free += tm_sheaf_objs(s, tm_rd_ptr(pcs, TM_PCS_SPARE), capacity);
+	}
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		const char *slot = (const char *)tm_at(s, TM_KC_PER_NODE) +
+				   nid * tm_layout.node_stride;
+		const void *barn = tm_rd_ptr(slot, TM_PNP_BARN);
+
+		if (barn && virt_addr_valid(barn))
+			c->barn_free += (unsigned long)tm_rd(barn, TM_BARN_NR_FULL) * capacity;
+	}
+	c->cpu_free += c->barn_free;
 }
 
 /*
@@ -346,6 +391,8 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 	c->active_objs = c->num_objs - c->partial_free;
 	if (tm_layout.cpu_free)
 		tm_read_cpu_free(s, c);
+	else if (tm_layout.sheaves)
+		tm_read_sheaves(s, c);
 }
 
 static const void *tm_find_by_name(const char *name)

@@ -190,7 +190,7 @@ struct tm_bound {
 };
 
 /* a bound socket in no lookup table: CLOSE (BOUND_INACTIVE on 6.12+) */
-static void tm_count_bound(struct sock *sk, void *arg)
+static void __maybe_unused tm_count_bound(struct sock *sk, void *arg)
 {
 	struct tm_bound *b = arg;
 

@@ -75,9 +75,9 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_printf(m, " partial_free=%lu partial_free_exact=%lu approx=%d",
 			   c->partial_free, c->partial_free_exact, c->approx);
 		if (c->cpu_free_ok)
-			seq_printf(m, " cpu_free=%lu cpu_slabs=%lu cpu_partial_slabs=%lu used_objs=%lu util_permille=%llu",
+			seq_printf(m, " cpu_free=%lu cpu_slabs=%lu cpu_partial_slabs=%lu barn_free=%lu used_objs=%lu util_permille=%llu",
 				   c->cpu_free, c->cpu_slabs, c->cpu_partial_slabs,
-				   tm_used_objs(c), tm_util_milli(c));
+				   c->barn_free, tm_used_objs(c), tm_util_milli(c));
 		else
 			seq_puts(m, " cpu_free=na used_objs=na");
 		seq_printf(m, " refcount=%d label=%d merged=%d aliases=%s\n", c->refcount,

@@ -48,6 +48,14 @@ enum tm_fid {
 	TM_KCC_TID,
 	TM_KCC_SLAB,		/* "slab" (6.1+) or "page" (5.10) */
 	TM_KCC_PARTIAL,
+	/* 7.2 sheaves: per-CPU arrays of free objects, and per-node barns */
+	TM_KC_SHEAF_CAPACITY,
+	TM_PCS_MAIN,
+	TM_PCS_SPARE,
+	TM_SHEAF_CACHE,
+	TM_SHEAF_SIZE,
+	TM_PNP_BARN,
+	TM_BARN_NR_FULL,
 	/* struct kmem_cache_node */
 	TM_KN_LIST_LOCK,
 	TM_KN_NR_PARTIAL,
@@ -79,6 +87,7 @@ struct tm_layout {
 	u32 pnp_size;			/* sizeof(struct kmem_cache_per_node_ptrs) */
 	bool slabinfo_approx;		/* kernel has count_partial_free_approx() */
 	bool cpu_free;			/* per-CPU free objects can be counted */
+	bool sheaves;			/* 7.2: ... and they are in sheaves */
 };
 
 extern struct tm_layout tm_layout;
@@ -94,6 +103,12 @@ static inline void *tm_at(const void *obj, enum tm_fid f)
 static inline void *tm_rd_ptr(const void *obj, enum tm_fid f)
 {
 	return *(void * const *)tm_at(obj, f);
+}
+
+/* Read a resolved member that holds a per-CPU pointer. */
+static inline void __percpu *tm_rd_percpu(const void *obj, enum tm_fid f)
+{
+	return *(void __percpu * const *)tm_at(obj, f);
 }
 
 int tm_ksym_data(const char *name, unsigned long *addr);
@@ -167,9 +182,10 @@ struct tm_cache_stat {
 	unsigned long partial_free_exact;
 	bool approx;
 	bool cpu_free_ok;
-	unsigned long cpu_free;		/* free objects held by CPUs */
+	unsigned long cpu_free;		/* free objects held by CPUs (and barns) */
 	unsigned long cpu_slabs;	/* slabs held as cpu slab */
 	unsigned long cpu_partial_slabs;
+	unsigned long barn_free;	/* 7.2: of cpu_free, in full sheaves in barns */
 	bool aliases_ok;
 	int nr_aliases;
 	char aliases[TM_ALIASES_LEN];	/* comma-separated, sorted */
