@@ -24,9 +24,10 @@ quiescent_read()
 {
 	tries=0
 	while [ $tries -lt 30 ]; do
-		cat /proc/slabinfo > /tmp/si_a
-		cat $TM_DBG/caches > /tmp/tm_c
-		cat /proc/slabinfo > /tmp/si_b
+		"$TM_DIR/readfiles" /tmp/tm_q /proc/slabinfo $TM_DBG/caches /proc/slabinfo
+		cp /tmp/tm_q.1 /tmp/si_a
+		cp /tmp/tm_q.2 /tmp/tm_c
+		cp /tmp/tm_q.3 /tmp/si_b
 		names=$(sed -n 's/.* cache=\([^ ]*\) .*/\1/p' /tmp/tm_c | sort -u)
 		same=1
 		for n in $names; do

@@ -15,18 +15,18 @@ if ! insmod "$TCPMEM_KO"; then
 	ktap_finish
 fi
 
-# kernel files in the module's format
+# kernel files (a copy of) in the module's format
 buddyinfo()
 {
 	awk '{ sub(",", "", $2); s = "node=" $2 " zone=" $4 " free=";
-	       for (i = 5; i <= NF; i++) s = s (i > 5 ? "," : "") $i; print s }' /proc/buddyinfo
+	       for (i = 5; i <= NF; i++) s = s (i > 5 ? "," : "") $i; print s }' "$1"
 }
 
 pagetypeinfo()
 {
 	awk '/^Node .*, type / { sub(",", "", $2); sub(",", "", $4);
 	       s = "node=" $2 " zone=" $4 " migratetype=" $6 " free=";
-	       for (i = 7; i <= NF; i++) s = s (i > 7 ? "," : "") $i; print s }' /proc/pagetypeinfo
+	       for (i = 7; i <= NF; i++) s = s (i > 7 ? "," : "") $i; print s }' "$1"
 }
 
 zoneinfo()
@@ -42,18 +42,21 @@ zoneinfo()
 	/^ +spanned +[0-9]+$/ { spanned = $2 }
 	/^ +present +[0-9]+$/ { present = $2 }
 	/^ +managed +[0-9]+$/ { managed = $2 }
-	END { flush() }' /proc/zoneinfo
+	END { flush() }' "$1"
 }
 
 # compare NAME KERNEL-FN DEBUGFS-FILE: the module's records equal the
-# kernel's, read between two kernel reads that agree
+# kernel's, read between two kernel reads that agree (all three read back
+# to back by one process, so that little else moves the free lists)
 compare()
 {
 	tries=0
+	kfile=/proc/${2}
 	while [ $tries -lt 100 ]; do
-		$2 > /tmp/tm_k1
-		cat $TM_DBG/$3 > /tmp/tm_m
-		$2 > /tmp/tm_k2
+		"$TM_DIR/readfiles" /tmp/tm_q $kfile $TM_DBG/$3 $kfile
+		$2 /tmp/tm_q.1 > /tmp/tm_k1
+		cp /tmp/tm_q.2 /tmp/tm_m
+		$2 /tmp/tm_q.3 > /tmp/tm_k2
 		if cmp -s /tmp/tm_k1 /tmp/tm_k2; then
 			if cmp -s /tmp/tm_k1 /tmp/tm_m; then
 				echo "ok $1: $(wc -l < /tmp/tm_m) records equal (quiescent after $tries retries)" >> $V
@@ -73,12 +76,14 @@ compare()
 check_orders()
 {
 	tries=0
+	ui=/sys/kernel/debug/extfrag/unusable_index
+	[ -r $ui ] || ui=/dev/null
 	while [ $tries -lt 100 ]; do
-		cat $TM_DBG/buddy > /tmp/tm_b1
-		cat $TM_DBG/orders > /tmp/tm_o
-		[ -r /sys/kernel/debug/extfrag/unusable_index ] &&
-			cat /sys/kernel/debug/extfrag/unusable_index > /tmp/tm_u
-		cat $TM_DBG/buddy > /tmp/tm_b2
+		"$TM_DIR/readfiles" /tmp/tm_q $TM_DBG/buddy $TM_DBG/orders $ui $TM_DBG/buddy
+		cp /tmp/tm_q.1 /tmp/tm_b1
+		cp /tmp/tm_q.2 /tmp/tm_o
+		cp /tmp/tm_q.3 /tmp/tm_u
+		cp /tmp/tm_q.4 /tmp/tm_b2
 		cmp -s /tmp/tm_b1 /tmp/tm_b2 && break
 		tries=$((tries + 1))
 		sleep 0.2
@@ -87,7 +92,6 @@ check_orders()
 		echo "bad $1: the buddy lists never held still over 100 tries" >> $V
 		return
 	fi
-	[ -r /sys/kernel/debug/extfrag/unusable_index ] || : > /tmp/tm_u
 	awk -v tag="$1" '
 	function kv(rec, k,   i, n, a, b) {
 		n = split(rec, a, " ")
