@@ -235,6 +235,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		if (hlist_empty(&head->chain))
 			continue;
+		rcu_read_lock();	/* for the owners' sockets and files */
 		spin_lock_bh(&head->lock);
 		hlist_for_each_entry(tb2, &head->chain, node) {
 			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
@@ -245,6 +246,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
 		}
 		spin_unlock_bh(&head->lock);
+		rcu_read_unlock();
 	}
 #endif
 }
