@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "tcpmem/tcpmem.h"
 
@@ -17,7 +18,12 @@ struct tm_snapshot *tm_snapshot_take(unsigned int what)
 	struct tm_snapshot *snap;
 	int ret = 0;
 
-	snap = kvzalloc(sizeof(*snap), GFP_KERNEL);
+	/*
+	 * vmalloc: order-0 pages from the per-CPU lists. A multi-page kmalloc
+	 * could split a buddy block while the zones are read, and the report
+	 * would show its own footprint.
+	 */
+	snap = vzalloc(sizeof(*snap));
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
 	/* the cost model needs the caches wherever sockets are costed */
@@ -41,7 +47,7 @@ void tm_snapshot_put(struct tm_snapshot *snap)
 	tm_snapshot_free_tcp(snap);
 	tm_snapshot_free_zones(snap);
 	tm_snapshot_free_caches(snap);
-	kvfree(snap);
+	vfree(snap);
 }
 
 /* seq_file open/release for files whose show() renders one snapshot */

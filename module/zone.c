@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
 #include "tcpmem/compat.h"
@@ -79,8 +80,9 @@ int tm_snapshot_zones(struct tm_snapshot *snap)
 {
 	int nid, i;
 
-	snap->zones = kvcalloc(num_online_nodes() * MAX_NR_ZONES, sizeof(*snap->zones),
-			       GFP_KERNEL);
+	/* vmalloc, as the snapshot itself: see tm_snapshot_take() */
+	snap->zones = vzalloc(array_size(num_online_nodes() * MAX_NR_ZONES,
+					 sizeof(*snap->zones)));
 	if (!snap->zones)
 		return -ENOMEM;
 	for_each_online_node(nid) {
@@ -101,6 +103,6 @@ int tm_snapshot_zones(struct tm_snapshot *snap)
 
 void tm_snapshot_free_zones(struct tm_snapshot *snap)
 {
-	kvfree(snap->zones);
+	vfree(snap->zones);
 	snap->zones = NULL;
 }
