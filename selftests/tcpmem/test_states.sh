@@ -163,10 +163,21 @@ experiment()
 # On a fresh system, before anything leaves free objects in the caches for
 # new sockets to fill. The TIME_WAIT run is in a netns of its own, so that
 # its 30,000 minisocks go when it does instead of expiring later.
-experiment "30,000 TIME_WAIT" "~0.4 KB" TIME_WAIT -n -p 26000 tw:30000
-wait_netns_gone
-experiment "10,000 idle ESTABLISHED pairs" "3.3 KB / 3.155 KB" ESTABLISHED -p 23000 est:10000
-sleep 1
+# Not on a debugging kernel: KASAN's quarantine and kmemleak's metadata grow
+# Slab: with every allocation, and under them 30,000 connections take longer
+# than a TIME_WAIT lives (60 s), so Slab: would not measure the sockets.
+debug=
+dmesg | grep -q "KernelAddressSanitizer initialized" && debug="KASAN"
+[ -e /sys/kernel/debug/kmemleak ] && debug="$debug kmemleak"
+if [ -n "$debug" ]; then
+	echo "skip slab-experiments debugging kernel ($debug): Slab: grows with the debug metadata of every object" >> $V
+else
+	experiment "30,000 TIME_WAIT" "~0.4 KB" TIME_WAIT -n -p 26000 tw:30000
+	wait_netns_gone
+	experiment "10,000 idle ESTABLISHED pairs" "3.3 KB / 3.155 KB" ESTABLISHED \
+		-p 23000 est:10000
+	sleep 1
+fi
 
 # ---- a mix in the initial netns and in a second one ------------------------
 # Whatever outlives its process (TIME_WAIT, FIN_WAIT2 minisocks, orphans) is
@@ -266,6 +277,7 @@ while read -r verdict rest; do
 	case $verdict in
 	ok) ktap_ok "$rest" ;;
 	bad) ktap_fail "$rest" ;;
+	skip) ktap_skip "${rest%% *}" "${rest#* }" ;;
 	*) echo "$verdict $rest" ;;
 	esac
 done < $V
