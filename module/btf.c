@@ -30,6 +30,21 @@ enum {
 	TM_KIND_ENUM64,
 };
 
+/*
+ * The header fields every BTF has (24 bytes); 7.2's uapi struct btf_header
+ * is longer (layout_off, layout_len), and any header is skipped by hdr_len.
+ */
+struct tm_btf_header {
+	u16 magic;
+	u8 version;
+	u8 flags;
+	u32 hdr_len;
+	u32 type_off;
+	u32 type_len;
+	u32 str_off;
+	u32 str_len;
+};
+
 /* 7.2 widened kind to 7 bits and vlen to 24; the extra bits were 0 before. */
 #define TM_KIND(info)	(((info) >> 24) & 0x7f)
 #define TM_VLEN(info)	((info) & 0xffffff)
@@ -100,38 +115,69 @@ static long tm_extra_bytes(u32 info)
 	}
 }
 
+/*
+ * Read the whole file. Its inode size is the BTF size on most kernels, but
+ * may be 0 (a sysfs attribute without a size): then read until EOF into a
+ * buffer that grows.
+ */
 static int tm_btf_read_file(void **out, size_t *len)
 {
 	struct file *f;
 	loff_t pos = 0;
-	loff_t size;
+	size_t cap;
 	void *buf;
 	int ret = 0;
 
 	f = filp_open(TM_BTF_PATH, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	size = i_size_read(file_inode(f));
-	if (size < (loff_t)sizeof(struct btf_header) || size > TM_BTF_MAX_BYTES) {
-		ret = -EINVAL;
+	cap = i_size_read(file_inode(f));
+	if (cap > TM_BTF_MAX_BYTES) {
+		ret = -EFBIG;
 		goto out_close;
 	}
-	buf = kvmalloc(size, GFP_KERNEL);
+	cap = cap ? cap + 1 : 4U << 20;	/* + 1: see EOF without another pass */
+	buf = kvmalloc(cap, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out_close;
 	}
-	while (pos < size) {
-		ssize_t n = kernel_read(f, buf + pos, size - pos, &pos);
+	for (;;) {
+		ssize_t n;
 
-		if (n <= 0) {
-			ret = n ? (int)n : -EIO;
+		if (pos == cap) {
+			void *bigger;
+
+			if (cap >= TM_BTF_MAX_BYTES) {
+				ret = -EFBIG;
+				break;
+			}
+			bigger = kvmalloc(cap * 2, GFP_KERNEL);
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			memcpy(bigger, buf, pos);
 			kvfree(buf);
-			goto out_close;
+			buf = bigger;
+			cap *= 2;
 		}
+		n = kernel_read(f, buf + pos, cap - pos, &pos);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	if (!ret && pos < (loff_t)sizeof(struct tm_btf_header))
+		ret = -ENODATA;
+	if (ret) {
+		kvfree(buf);
+		goto out_close;
 	}
 	*out = buf;
-	*len = size;
+	*len = pos;
 out_close:
 	filp_close(f, NULL);
 	return ret;
@@ -140,21 +186,29 @@ out_close:
 /* Check the header and sections; build the id -> offset index. */
 static int tm_btf_index(struct tm_btf *btf, size_t len)
 {
-	const struct btf_header *hdr = btf->data;
+	const struct tm_btf_header *hdr = btf->data;
 	u32 pos, n, type_len;
 
 	if (hdr->magic != BTF_MAGIC || hdr->version != BTF_VERSION ||
-	    hdr->hdr_len < sizeof(*hdr) || hdr->hdr_len > len)
+	    hdr->hdr_len < sizeof(*hdr) || hdr->hdr_len > len) {
+		pr_err("BTF: bad header (magic %#x version %u hdr_len %u, %zu bytes)\n",
+		       hdr->magic, hdr->version, hdr->hdr_len, len);
 		return -EINVAL;
+	}
 	len -= hdr->hdr_len;
 	if ((u64)hdr->type_off + hdr->type_len > len ||
-	    (u64)hdr->str_off + hdr->str_len > len || hdr->str_len == 0)
+	    (u64)hdr->str_off + hdr->str_len > len || hdr->str_len == 0) {
+		pr_err("BTF: sections outside the data (types %u+%u, strings %u+%u, %zu bytes)\n",
+		       hdr->type_off, hdr->type_len, hdr->str_off, hdr->str_len, len);
 		return -EINVAL;
+	}
 	btf->types = (const u8 *)btf->data + hdr->hdr_len + hdr->type_off;
 	btf->strs = (const char *)btf->data + hdr->hdr_len + hdr->str_off;
 	btf->str_len = hdr->str_len;
-	if (btf->strs[0] != '\0' || btf->strs[btf->str_len - 1] != '\0')
+	if (btf->strs[0] != '\0' || btf->strs[btf->str_len - 1] != '\0') {
+		pr_err("BTF: string section not NUL-delimited\n");
 		return -EINVAL;
+	}
 	type_len = hdr->type_len;
 
 	/* first pass: count, and check every record fits */
@@ -163,14 +217,20 @@ static int tm_btf_index(struct tm_btf *btf, size_t len)
 		long extra;
 
 		if (type_len - pos < sizeof(*t))
-			return -EINVAL;
+			goto truncated;
 		extra = tm_extra_bytes(t->info);
-		if (extra < 0)
+		if (extra < 0) {
+			pr_err("BTF: type %u has kind %u, unknown to this reader\n", n + 1,
+			       TM_KIND(t->info));
 			return -EINVAL;
+		}
 		if ((u64)type_len - pos - sizeof(*t) < (u64)extra)
+			goto truncated;
+		if (t->name_off >= btf->str_len) {
+			pr_err("BTF: type %u names string %u past the string section\n", n + 1,
+			       t->name_off);
 			return -EINVAL;
-		if (t->name_off >= btf->str_len)
-			return -EINVAL;
+		}
 		pos += sizeof(*t) + extra;
 	}
 	btf->type_off = kvmalloc_array(n + 1, sizeof(u32), GFP_KERNEL);
@@ -185,6 +245,10 @@ static int tm_btf_index(struct tm_btf *btf, size_t len)
 		pos += sizeof(*t) + tm_extra_bytes(t->info);
 	}
 	return 0;
+
+truncated:
+	pr_err("BTF: type %u runs past the type section\n", n + 1);
+	return -EINVAL;
 }
 
 int tm_btf_load(struct tm_btf **out)
@@ -197,8 +261,10 @@ int tm_btf_load(struct tm_btf **out)
 	if (!btf)
 		return -ENOMEM;
 	ret = tm_btf_read_file(&btf->data, &len);
-	if (ret)
+	if (ret) {
+		pr_err("BTF: reading %s failed (%d)\n", TM_BTF_PATH, ret);
 		goto err_free;
+	}
 	ret = tm_btf_index(btf, len);
 	if (ret)
 		goto err_data;

@@ -132,11 +132,12 @@ static int tm_layout_resolve(struct tm_btf *btf)
 			sname = d->alt;
 			ret = tm_btf_struct(btf, sname, &id, &size);
 		}
-		if (!ret)
+		if (!ret) {
 			ret = tm_btf_member(btf, id, mname, &l->m[i]);
-		if (ret == -ENOENT && d->malt) {
-			mname = d->malt;
-			ret = tm_btf_member(btf, id, mname, &l->m[i]);
+			if (ret == -ENOENT && d->malt) {
+				mname = d->malt;
+				ret = tm_btf_member(btf, id, mname, &l->m[i]);
+			}
 		}
 		if (ret == -ENOENT && (d->flags & TM_OPT))
 			continue;
