@@ -1,7 +1,9 @@
 #!/bin/bash
-# check.sh [NAME...]: for each matrix kernel (default: all): fetch it, build
-# tcpmem.ko, build the initramfs, boot it in QEMU running the selftests, and
-# summarize the KTAP results. Exits non-zero if anything failed.
+# check.sh [NAME...]: for each matrix kernel (default: all): fetch (or build)
+# it, prepare its build environment (headers, chroot), build tcpmem.ko, build
+# the initramfs, boot it in QEMU running the selftests, and summarize the KTAP
+# results. A kernel that cannot be set up counts as a failure. Exits non-zero
+# if anything failed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -76,7 +78,14 @@ for name in "$@"; do
 	echo "==== kernel $K_NAME ($K_RELEASE)"
 	p=0 f=0 s=0 t0=$SECONDS times=
 	if ! step fetch "$S/fetch-kernel.sh" "$name"; then
-		echo "$name: FAILED to fetch kernel $K_IMAGE"
+		if [ "$K_BUILDENV" = sanitizer ]; then
+			echo "$name: FAILED to set up the kernel: scripts/sanitizer-kernel.sh failed"
+		else
+			echo "$name: FAILED to set up the kernel: cannot fetch $K_IMAGE ($K_SUITE)"
+		fi
+		f=1
+	elif ! step buildenv "$S/buildenv.sh" "$name"; then
+		echo "$name: FAILED to set up the build environment ($K_BUILDENV)"
 		f=1
 	elif ! step build "$S/build-module.sh" "$name"; then
 		echo "$name: FAILED to build tcpmem.ko"

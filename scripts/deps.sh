@@ -9,12 +9,18 @@ pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 pro
 	numactl cpio kmod gzip"
 for name in $(matrix_names); do
 	load_row "$name"
-	# other build environments bring their own headers
-	[ "$K_BUILDENV" = host ] && pkgs="$pkgs $K_HEADERS"
+	case $K_BUILDENV in
+	host) pkgs="$pkgs $K_HEADERS" ;;
+	# the chroots bring their own headers and compiler (scripts/chroot.sh)
+	chroot-*) pkgs="$pkgs debootstrap" ;;
+	# scripts/sanitizer-kernel.sh installs its own build dependencies
+	sanitizer) ;;
+	esac
 done
 
 missing=
-for p in $pkgs; do
+# shellcheck disable=SC2086 # a word list
+for p in $(printf "%s\n" $pkgs | sort -u); do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
 		missing="$missing $p"
 done

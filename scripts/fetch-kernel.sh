@@ -1,6 +1,9 @@
 #!/bin/bash
 # fetch-kernel.sh NAME: download the matrix row's kernel image package and
 # extract its vmlinuz to .cache/kernels/<release>/vmlinuz (cached).
+# buildenv "sanitizer" rows: build the kernel with scripts/sanitizer-kernel.sh
+# into .cache/sanitizer (it reuses its cached build) and link
+# .cache/kernels/<release>/vmlinuz to .cache/sanitizer/vmlinuz.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -8,6 +11,19 @@ set -euo pipefail
 load_row "$1"
 
 dir=$CACHE/kernels/$K_RELEASE
+if [ "$K_BUILDENV" = sanitizer ]; then
+	san=$ROOT/scripts/sanitizer-kernel.sh
+	[ -x "$san" ] || die "$K_NAME: no $san"
+	"$san" "$SANITIZER_DIR" || die "$K_NAME: $san $SANITIZER_DIR failed"
+	for f in vmlinuz release build/Module.symvers; do
+		[ -s "$SANITIZER_DIR/$f" ] || die "$K_NAME: $san left no $SANITIZER_DIR/$f"
+	done
+	mkdir -p "$dir"
+	ln -sfn ../../sanitizer/vmlinuz "$dir/vmlinuz"
+	[ ! -f "$SANITIZER_DIR/build/.config" ] || cp "$SANITIZER_DIR/build/.config" "$dir/config"
+	echo "fetch-kernel: $dir/vmlinuz -> $SANITIZER_DIR/vmlinuz ($(cat "$SANITIZER_DIR/release"))"
+	exit 0
+fi
 [ -s "$dir/vmlinuz" ] && exit 0
 
 mkdir -p "$CACHE/debs"
@@ -39,9 +55,19 @@ mkdir -p "$CACHE/kernels"
 tmp=$(mktemp -d "$CACHE/kernels/.x.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$deb" "$tmp"
-[ -f "$tmp/boot/vmlinuz-$K_RELEASE" ] || die "$deb has no boot/vmlinuz-$K_RELEASE"
+# the kernel: boot/vmlinuz-<release> up to Debian 13; since then (sid's
+# linux-binary-*) usr/lib/modules/<release>/vmlinuz(.unsigned)
+vmlinuz=
+for f in "boot/vmlinuz-$K_RELEASE" "usr/lib/modules/$K_RELEASE/vmlinuz" \
+	"usr/lib/modules/$K_RELEASE/vmlinuz.unsigned"; do
+	if [ -f "$tmp/$f" ]; then
+		vmlinuz=$tmp/$f
+		break
+	fi
+done
+[ -n "$vmlinuz" ] || die "$deb has no boot/vmlinuz-$K_RELEASE nor usr/lib/modules/$K_RELEASE/vmlinuz[.unsigned]"
 mkdir -p "$dir"
 cp "$tmp/boot/config-$K_RELEASE" "$dir/config" 2>/dev/null || true
-cp "$tmp/boot/vmlinuz-$K_RELEASE" "$dir/vmlinuz.tmp"
+cp "$vmlinuz" "$dir/vmlinuz.tmp"
 mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
 echo "fetch-kernel: $dir/vmlinuz"

@@ -21,4 +21,21 @@ load_row() {
 	[ -n "$line" ] || die "unknown kernel '$1' (known: $(matrix_names | tr '\n' ' '))"
 	IFS=$'\t' read -r K_NAME K_RELEASE K_SUITE K_IMAGE K_HEADERS K_BUILDENV <<<"$line"
 	[ -n "$K_BUILDENV" ] || die "$MATRIX: row '$1' has fewer than 6 columns"
+	check_buildenv
+}
+
+# where scripts/sanitizer-kernel.sh builds the "sanitizer" rows' kernel
+SANITIZER_DIR=$CACHE/sanitizer
+
+# chroot_dir SUITE: the cached debootstrap chroot of a Debian suite
+chroot_dir() {
+	echo "$CACHE/chroot/$1"
+}
+
+# check_buildenv: die unless K_BUILDENV is one scripts/build-module.sh knows
+check_buildenv() {
+	case $K_BUILDENV in
+	host | sanitizer | chroot-?*) ;;
+	*) die "$MATRIX: row '$K_NAME': unknown buildenv '$K_BUILDENV' (host, chroot-<suite> or sanitizer)" ;;
+	esac
 }
