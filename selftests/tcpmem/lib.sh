@@ -70,6 +70,21 @@ ktap_finish()
 	exit $KSFT_PASS
 }
 
+# ktap_verdicts FILE: the plan, then one result per verdict line of FILE:
+# "ok TEXT", "bad TEXT", "skip NAME REASON"; lines starting "#" pass through
+ktap_verdicts()
+{
+	ktap_plan "$(grep -c '^[a-z]' "$1")"
+	while read -r tm_verdict tm_rest; do
+		case $tm_verdict in
+		ok) ktap_ok "$tm_rest" ;;
+		bad) ktap_fail "$tm_rest" ;;
+		skip) ktap_skip "${tm_rest%% *}" "${tm_rest#* }" ;;
+		*) echo "$tm_verdict $tm_rest" ;;
+		esac
+	done < "$1"
+}
+
 tm_loaded()
 {
 	grep -q '^tcpmem ' /proc/modules

@@ -233,14 +233,6 @@ sleep 2
 check_used "used-after-2000-sockets-closed"
 tm_unload
 
-n=$(wc -l < $V)
-ktap_plan "$n"
-while read -r verdict rest; do
-	case $verdict in
-	ok) ktap_ok "$rest" ;;
-	skip) set -- $rest; ktap_skip "$1" "${rest#* }" ;;
-	*) ktap_fail "$rest" ;;
-	esac
-done < $V
+ktap_verdicts $V
 ktap_diag "$(cat /tmp/tm_c_held)"
 ktap_finish

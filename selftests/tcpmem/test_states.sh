@@ -272,14 +272,6 @@ wait_netns_gone
 
 tm_unload
 
-ktap_plan "$(grep -c '^[a-z]' $V)"
-while read -r verdict rest; do
-	case $verdict in
-	ok) ktap_ok "$rest" ;;
-	bad) ktap_fail "$rest" ;;
-	skip) ktap_skip "${rest%% *}" "${rest#* }" ;;
-	*) echo "$verdict $rest" ;;
-	esac
-done < $V
+ktap_verdicts $V
 sed -n '1,12p' /tmp/tm_mix_report | sed 's/^/# /'
 ktap_finish

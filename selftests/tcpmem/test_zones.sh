@@ -173,12 +173,5 @@ umount /tmp/tm_tmpfs
 round "after removing it:"
 tm_unload
 
-ktap_plan "$(grep -c '^[a-z]' $V)"
-while read -r verdict rest; do
-	case $verdict in
-	ok) ktap_ok "$rest" ;;
-	bad) ktap_fail "$rest" ;;
-	*) echo "$verdict $rest" ;;
-	esac
-done < $V
+ktap_verdicts $V
 ktap_finish
