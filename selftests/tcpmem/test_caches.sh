@@ -5,9 +5,10 @@
 # per-CPU "used" figure against the live socket count.
 . "$(dirname "$0")/lib.sh"
 
-# two caches besides the default set: a busy kmalloc one, and UDP (quiet here);
-# not names_cache, which every path lookup of the test itself moves
-EXTRA=kmalloc-192,UDP
+# two caches named by the parameter: a busy kmalloc one, and a quiet one that
+# is never merged (SLAB_TYPESAFE_BY_RCU) and holds nothing in this test; not
+# names_cache, which every path lookup of the test itself moves
+EXTRA=kmalloc-192,tw_sock_TCPv6
 page=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
 echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
 V=/tmp/tm_verdicts
