@@ -89,7 +89,9 @@ check_slabinfo()
 				print "bad slabinfo type=" t " cache=" c " slabinfo=[" a[c] "] tcpmem=[" got "]"
 			print t >> "/tmp/tm_done"
 		}' /tmp/tm_done /tmp/si_a /tmp/si_b /tmp/tm_c >> $V
-		[ "$(wc -l < /tmp/tm_done)" -ge "$(wc -l < /tmp/tm_c)" ] && return
+		# (a type may be named twice: as a default and in extra_caches)
+		[ "$(wc -l < /tmp/tm_done)" -ge "$(sed 's/ .*//' /tmp/tm_c | sort -u | wc -l)" ] &&
+			return
 		tries=$((tries + 1))
 		sleep 0.2
 	done
@@ -105,23 +107,19 @@ check_slabinfo
 nodes=$(tm_count_list "$(cat /sys/devices/system/node/has_normal_memory)")
 cat $TM_DBG/caches_nodes > /tmp/tm_n
 awk -v nodes="$nodes" '
-/node=all/ {
-	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
-	order[++n] = r["type"]; tot[r["type"]] = r["slabs"] " " r["objs"] " " r["partial_free"]
+{ delete r; for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] } }
+/node=all/ {	# a type: its node records follow (a name may come twice)
+	n++; t[n] = r["type"]; tot[n] = r["slabs"] " " r["objs"] " " r["partial_free"]
 	next
 }
-{
-	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
-	t = r["type"]; cnt[t]++
-	s[t] += r["slabs"]; o[t] += r["objs"]; f[t] += r["partial_free"]
-}
+{ s[n] += r["slabs"]; o[n] += r["objs"]; f[n] += r["partial_free"]; cnt[n]++ }
 END {
 	for (k = 1; k <= n; k++) {
-		t = order[k]; got = s[t] " " o[t] " " f[t]
-		if (got == tot[t] && cnt[t] == nodes)
-			print "ok nodes type=" t ": " cnt[t] " nodes sum to " got
+		got = s[k] + 0 " " o[k] + 0 " " f[k] + 0
+		if (got == tot[k] && cnt[k] == nodes)
+			print "ok nodes type=" t[k] ": " cnt[k] " nodes sum to " got
 		else
-			print "bad nodes type=" t ": " cnt[t] "/" nodes " nodes sum to [" got "] total [" tot[t] "]"
+			print "bad nodes type=" t[k] ": " cnt[k] "/" nodes " nodes sum to [" got "] total [" tot[k] "]"
 	}
 }' /tmp/tm_n >> $V
 
