@@ -24,29 +24,26 @@ for round in 1 2 3; do
 done
 tm_tcpload_stop
 
-# scan leaks: objects allocated from tcpmem code, by kmemleak's backtraces
-scan()
+# check_leaks WHEN: one kmemleak scan; a result for objects allocated from
+# tcpmem code, by kmemleak's backtraces (symbolized while the module is in,
+# function names of ours once it is gone)
+check_leaks()
 {
 	echo scan > $KML
 	sleep 6		# kmemleak reports objects older than 5 s
 	echo scan > $KML
 	cat $KML > /tmp/tm_kml
-	grep -c "unreferenced object" /tmp/tm_kml
+	n=$(grep -c "unreferenced object" /tmp/tm_kml)
+	pat='\[tcpmem\]|tcpmem_init|tm_[a-z_]+\+0x'
+	if grep -qE "$pat" /tmp/tm_kml; then
+		ktap_diag "$(grep -B2 -A12 -E "$pat" /tmp/tm_kml | head -n 30)"
+		ktap_fail "kmemleak: objects allocated by tcpmem are leaked ($1)"
+	else
+		ktap_ok "kmemleak: nothing leaked by tcpmem $1 ($n reports in all)"
+	fi
 }
 
-n=$(scan)
-if grep -q "\[tcpmem\]" /tmp/tm_kml; then
-	ktap_diag "$(grep -B2 -A12 '\[tcpmem\]' /tmp/tm_kml | head -n 30)"
-	ktap_fail "kmemleak: objects allocated by tcpmem are leaked (module loaded)"
-else
-	ktap_ok "kmemleak: nothing leaked by tcpmem while loaded ($n reports in all)"
-fi
+check_leaks "while loaded"
 ktap_check "rmmod" rmmod tcpmem
-m=$(scan)
-if grep -qE "\[tcpmem\]|tcpmem_init|tm_[a-z_]+\+0x" /tmp/tm_kml; then
-	ktap_diag "$(grep -B2 -A12 -E '\[tcpmem\]|tm_[a-z_]+\+0x' /tmp/tm_kml | head -n 30)"
-	ktap_fail "kmemleak: objects allocated by tcpmem are leaked after rmmod"
-else
-	ktap_ok "kmemleak: nothing leaked by tcpmem after rmmod ($m reports in all)"
-fi
+check_leaks "after rmmod"
 ktap_finish
