@@ -4,6 +4,8 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
+TCPMEM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tcpmem
+export TCPMEM_CACHE
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= $(shell awk -F'\t' '!/^\#/ && NF { print $$1 }' scripts/matrix.tsv)
 
@@ -14,9 +16,11 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf .cache/build .cache/initramfs .cache/logs
 
-# also drops the downloaded kernels
+# also drops the shared cache of kernels, chroots and the sanitizer kernel
+# (${XDG_CACHE_HOME:-~/.cache}/tcpmem, or $$TCPMEM_CACHE)
 distclean: clean
 	rm -rf .cache
+	rm -rf $(TCPMEM_CACHE)
 
 # all matrix kernels, or e.g. `make check KERNELS=6.12`
 check:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # build-module.sh NAME: build tcpmem.ko for a matrix kernel in
-# .cache/build/<release>/ (a copy of Kbuild, module/, include/), in the row's
+# .cache/build/<release>/ of the checkout (a copy of Kbuild, module/, include/), in the row's
 # build environment (buildenv: host, chroot-<suite>, sanitizer; scripts/buildenv.sh).
 # Any compiler/kbuild/modpost "warning:" or "error:" line (any case) fails the build.
 set -euo pipefail
@@ -9,7 +9,7 @@ set -euo pipefail
 [ $# -eq 1 ] || die "usage: $0 NAME"
 load_row "$1"
 
-out=$CACHE/build/$K_RELEASE
+out=$OUT/build/$K_RELEASE
 [ -f "$ROOT/Kbuild" ] || die "$K_NAME: no Kbuild in $ROOT"
 # headers / chroot / sanitizer tree (cached: quick when ready)
 "$ROOT/scripts/buildenv.sh" "$K_NAME" >&2

@@ -2,10 +2,11 @@
 # buildenv.sh NAME: prepare the environment scripts/build-module.sh builds the
 # matrix row's module in (see the buildenv column of matrix.tsv). Cached: a
 # no-op when everything is there already.
-#   host           /usr/src/linux-headers-<release> (scripts/deps.sh installs it)
-#   chroot-<suite> .cache/chroot/<suite> (scripts/chroot.sh), with the row's
+#   host           /usr/src/linux-headers-<release>, installed by the user (the
+#                  scripts never install kernel packages on the host)
+#   chroot-<suite> $CACHE/chroot/<suite> (scripts/chroot.sh), with the row's
 #                  headers package installed inside
-#   sanitizer      .cache/sanitizer/build (scripts/fetch-kernel.sh builds it)
+#   sanitizer      $CACHE/sanitizer/build (scripts/fetch-kernel.sh builds it)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ load_row "$1"
 case $K_BUILDENV in
 host)
 	kdir=/usr/src/linux-headers-$K_RELEASE
-	[ -d "$kdir" ] || die "$K_NAME: $kdir missing (run scripts/deps.sh)"
+	[ -d "$kdir" ] || die "$K_NAME: $kdir missing (install $K_HEADERS, or use a chroot-<suite> row)"
 	;;
 chroot-*)
 	suite=${K_BUILDENV#chroot-}

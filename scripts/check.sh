@@ -95,7 +95,7 @@ for name in "$@"; do
 		f=1
 	else
 		step vm "$S/run-vm.sh" "$name" check || f=$?
-		out=$(ktap "$CACHE/logs/$name-check.results")
+		out=$(ktap "$OUT/logs/$name-check.results")
 		printf '%s\n' "$out" | grep -v '^@counts '
 		read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
 		p=$p2 f=$((f + f2)) s=$s2

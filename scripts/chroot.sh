@@ -2,7 +2,7 @@
 # chroot.sh: cached debootstrap chroots of other Debian suites, so the module
 # is built with the compiler (and pahole) its kernel was built with.
 #
-#   chroot.sh create SUITE          debootstrap .cache/chroot/SUITE once
+#   chroot.sh create SUITE          debootstrap $CACHE/chroot/SUITE once
 #                                   (--variant=minbase) + the suite's base
 #                                   packages (make, its compiler, pahole)
 #   chroot.sh install SUITE PKG...  apt-get install the missing PKGs inside
@@ -16,7 +16,7 @@
 # Check-Valid-Until=false, no recommends); the host's apt sources are never
 # touched. Every mount (the bind mount, /proc) is made in a private mount
 # namespace (unshare -m): it disappears when the command ends, however it
-# ends, so nothing stays mounted under .cache/ (and `rm -rf .cache` is safe).
+# ends, so nothing stays mounted under $CACHE (and `rm -rf` of it is safe).
 # create/install take an exclusive lock per suite, run a shared one.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh

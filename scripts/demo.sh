@@ -15,5 +15,5 @@ load_row "$name"
 "$S/mkinitramfs.sh" "$name" "$mode"
 rc=0
 "$S/run-vm.sh" "$name" "$mode" || rc=$?
-grep -av '^# tcpmem-vm: done' "$CACHE/logs/$name-$mode.results" || true
+grep -av '^# tcpmem-vm: done' "$OUT/logs/$name-$mode.results" || true
 exit "$rc"

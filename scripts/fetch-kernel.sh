@@ -1,9 +1,9 @@
 #!/bin/bash
 # fetch-kernel.sh NAME: download the matrix row's kernel image package and
-# extract its vmlinuz to .cache/kernels/<release>/vmlinuz (cached).
+# extract its vmlinuz to $CACHE/kernels/<release>/vmlinuz (cached).
 # buildenv "sanitizer" rows: build the kernel with scripts/sanitizer-kernel.sh
-# into .cache/sanitizer (it reuses its cached build) and link
-# .cache/kernels/<release>/vmlinuz to .cache/sanitizer/vmlinuz.
+# into $CACHE/sanitizer (it reuses its cached build) and link
+# $CACHE/kernels/<release>/vmlinuz to $CACHE/sanitizer/vmlinuz.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,7 +31,7 @@ shopt -s nullglob
 debs=("$CACHE/debs/${K_IMAGE}_"*.deb)
 if [ ${#debs[@]} -eq 0 ]; then
 	echo "fetch-kernel: downloading $K_IMAGE ($K_SUITE)"
-	# -o APT::Sandbox::User=root: the _apt user cannot write into .cache
+	# -o APT::Sandbox::User=root: the _apt user cannot write into $CACHE (under /root)
 	apt=(apt-get -q -o APT::Sandbox::User=root)
 	if ! apt-cache show "$K_IMAGE" >/dev/null 2>&1; then
 		# not in the host's apt sources: a private apt state for $K_SUITE

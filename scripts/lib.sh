@@ -1,7 +1,12 @@
 # shellcheck shell=bash disable=SC2034
 # Sourced by the scripts in scripts/: repo paths and matrix.tsv lookup.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=$ROOT/.cache
+# CACHE: what is downloaded or built from outside sources (kernel packages,
+# chroots, the sanitizer kernel), shared by every checkout on this machine and
+# keyed by what it was made from, so a fresh clone finds it warm.
+# OUT: what is made from this checkout (module builds, initramfs, logs).
+CACHE=${TCPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpmem}
+OUT=$ROOT/.cache
 MATRIX=$ROOT/scripts/matrix.tsv
 
 die() {

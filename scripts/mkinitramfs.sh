@@ -17,11 +17,11 @@ bench) script=bench.sh ;;
 *) die "unknown mode '$mode' (check, demo or bench)" ;;
 esac
 tests=${TCPMEM_SELFTESTS_DIR:-$ROOT/selftests}
-ko=$CACHE/build/$K_RELEASE/tcpmem.ko
-out=$CACHE/initramfs/$K_RELEASE-$mode.cpio.gz
+ko=$OUT/build/$K_RELEASE/tcpmem.ko
+out=$OUT/initramfs/$K_RELEASE-$mode.cpio.gz
 
-mkdir -p "$CACHE/initramfs"
-root=$(mktemp -d "$CACHE/initramfs/.root.XXXXXX")
+mkdir -p "$OUT/initramfs"
+root=$(mktemp -d "$OUT/initramfs/.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 # busybox and its applet links (busybox --install -s, done at build time)

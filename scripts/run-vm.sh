@@ -1,6 +1,6 @@
 #!/bin/bash
-# run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (TCG,
-# 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
+# run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (KVM
+# when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
 # ttyS1 -> .cache/logs/<name>-<mode>.results. Env: VM_TIMEOUT (s, default 1200).
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
@@ -10,17 +10,28 @@ set -euo pipefail
 load_row "$1"
 mode=$2
 kernel=$CACHE/kernels/$K_RELEASE/vmlinuz
-initrd=$CACHE/initramfs/$K_RELEASE-$mode.cpio.gz
-console=$CACHE/logs/$K_NAME-$mode.console
-results=$CACHE/logs/$K_NAME-$mode.results
+initrd=$OUT/initramfs/$K_RELEASE-$mode.cpio.gz
+console=$OUT/logs/$K_NAME-$mode.console
+results=$OUT/logs/$K_NAME-$mode.results
 [ -f "$kernel" ] || die "no $kernel (run scripts/fetch-kernel.sh $K_NAME)"
 [ -f "$initrd" ] || die "no $initrd (run scripts/mkinitramfs.sh $K_NAME $mode)"
-mkdir -p "$CACHE/logs"
+mkdir -p "$OUT/logs"
 rm -f "$console" "$results"
+
+# KVM when /dev/kvm is usable (TCPMEM_ACCEL=tcg forces TCG): a KVM guest that
+# cannot start exits at once; one that can is still waiting (-S) at the timeout
+accel=(-accel tcg -cpu max)
+if [ "${TCPMEM_ACCEL:-auto}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	krc=0
+	timeout 3 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -S \
+		-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
+	[ "$krc" -ne 124 ] || accel=(-accel kvm -cpu host)
+fi
+echo "run-vm: $K_NAME $mode: qemu ${accel[*]}"
 
 rc=0
 timeout --foreground -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
+	"${accel[@]}" -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
 	-object memory-backend-ram,id=m0,size=1024M \
 	-object memory-backend-ram,id=m1,size=1024M \
 	-numa node,nodeid=0,cpus=0,memdev=m0 \
