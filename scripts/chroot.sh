@@ -32,6 +32,9 @@ base_packages() {
 	# pahole: module BTF made by the suite's own pahole (7.2 rejects module
 	# BTF it cannot read)
 	sid | unstable) echo make pahole ;;
+	# perl: W=1 runs scripts/kernel-doc (Pod::Usage, not in minbase);
+	# dwarves: pahole, for the module's BTF
+	bookworm) echo make perl dwarves ;;
 	*) echo make ;;
 	esac
 }
