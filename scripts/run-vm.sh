@@ -13,34 +13,83 @@ kernel=$CACHE/kernels/$K_RELEASE/vmlinuz
 initrd=$OUT/initramfs/$K_RELEASE-$mode.cpio.gz
 console=$OUT/logs/$K_NAME-$mode.console
 results=$OUT/logs/$K_NAME-$mode.results
+qlog=$OUT/logs/$K_NAME-$mode.qemu
 [ -f "$kernel" ] || die "no $kernel (run scripts/fetch-kernel.sh $K_NAME)"
 [ -f "$initrd" ] || die "no $initrd (run scripts/mkinitramfs.sh $K_NAME $mode)"
 mkdir -p "$OUT/logs"
-rm -f "$console" "$results"
 
-# KVM when /dev/kvm is usable (TCPMEM_ACCEL=tcg forces TCG): a KVM guest that
-# cannot start exits at once; one that can is still waiting (-S) at the timeout
-accel=(-accel tcg -cpu max)
-if [ "${TCPMEM_ACCEL:-auto}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	krc=0
-	timeout 3 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -S \
-		-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
-	[ "$krc" -ne 124 ] || accel=(-accel kvm -cpu host)
+# kvm_cpu: the -cpu model a KVM guest can start with here, or nothing. A guest
+# that cannot start exits at once; one that can is still waiting (-S) at the
+# timeout. Nested hosts may refuse to set IA32_ARCH_CAPABILITIES (MSR 0x10a).
+kvm_cpu() {
+	local cpu krc
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
+	for cpu in host host,-arch-capabilities; do
+		krc=0
+		timeout 3 qemu-system-x86_64 -accel kvm -cpu "$cpu" -machine q35 -nodefaults -S \
+			-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
+		if [ "$krc" -eq 124 ]; then
+			echo "$cpu"
+			return 0
+		fi
+	done
+}
+
+# boot ACCEL...: run the VM; 0 or qemu's (timeout's) status. Under KVM, a
+# guest that KVM cannot run ("KVM internal error", e.g. an instruction the
+# emulator of a nested host does not know) is stopped at once: status 250.
+boot() {
+	local qpid st=0 kvm=0
+	[ "$1 $2" != "-accel kvm" ] || kvm=1
+	rm -f "$console" "$results"
+	timeout -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
+		"$@" -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
+		-object memory-backend-ram,id=m0,size=1024M \
+		-object memory-backend-ram,id=m1,size=1024M \
+		-numa node,nodeid=0,cpus=0,memdev=m0 \
+		-numa node,nodeid=1,cpus=1,memdev=m1 \
+		-nographic -no-reboot -display none -monitor none \
+		-serial "file:$console" -serial "file:$results" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME" \
+		</dev/null 2>"$qlog" &
+	qpid=$!
+	while [ "$kvm" -eq 1 ] && kill -0 "$qpid" 2>/dev/null; do
+		if grep -aq 'KVM internal error' "$qlog" 2>/dev/null; then
+			kill "$qpid" 2>/dev/null || true
+			wait "$qpid" 2>/dev/null || true
+			return 250
+		fi
+		sleep 1
+	done
+	wait "$qpid" || st=$?
+	cat "$qlog" >&2
+	return "$st"
+}
+
+# KVM when it works here (TCPMEM_ACCEL=tcg forces TCG), TCG otherwise
+rc=0 cpu=
+# a host where KVM starts but cannot run our guests is remembered (keyed by
+# the host kernel and qemu) so later runs go straight to TCG
+nokvm=$CACHE/accel/nokvm-$(uname -r)-$(qemu-system-x86_64 --version | sed -n '1s/[^0-9.].*version \([^ ]*\).*/\1/p')
+[ "${TCPMEM_ACCEL:-auto}" = tcg ] || [ -f "$nokvm" ] || cpu=$(kvm_cpu)
+if [ -n "$cpu" ]; then
+	echo "run-vm: $K_NAME $mode: accelerator kvm (-cpu $cpu)"
+	boot -accel kvm -cpu "$cpu" || rc=$?
+	if [ "$rc" -eq 250 ]; then
+		echo "run-vm: $K_NAME $mode: KVM cannot run this guest here ($(grep -a -m1 -A9 'KVM internal error' "$qlog" | grep -a -m1 -E 'failure|Suberror')): again with TCG"
+		cpu= rc=0
+		mkdir -p "${nokvm%/*}"
+		grep -a -m1 -A12 'KVM internal error' "$qlog" >"$nokvm" || true
+	fi
 fi
-echo "run-vm: $K_NAME $mode: qemu ${accel[*]}"
-
-rc=0
-timeout --foreground -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
-	"${accel[@]}" -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
-	-object memory-backend-ram,id=m0,size=1024M \
-	-object memory-backend-ram,id=m1,size=1024M \
-	-numa node,nodeid=0,cpus=0,memdev=m0 \
-	-numa node,nodeid=1,cpus=1,memdev=m1 \
-	-nographic -no-reboot -display none -monitor none \
-	-serial "file:$console" -serial "file:$results" \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME" \
-	</dev/null || rc=$?
+if [ -z "$cpu" ]; then
+	why="no usable /dev/kvm"
+	[ ! -f "$nokvm" ] || why="KVM cannot run these guests on this host: $nokvm"
+	[ "${TCPMEM_ACCEL:-auto}" != tcg ] || why="TCPMEM_ACCEL=tcg"
+	echo "run-vm: $K_NAME $mode: accelerator tcg ($why)"
+	boot -accel tcg -cpu max || rc=$?
+fi
 case $rc in
 0) ;;
 124) echo "$K_NAME: VM timed out after ${VM_TIMEOUT:-1200} s" ;;
