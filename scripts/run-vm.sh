@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (KVM
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
-# ttyS1 -> .cache/logs/<name>-<mode>.results. Env: VM_TIMEOUT (s, default 1200).
+# ttyS1 -> .cache/logs/<name>-<mode>.results; the accelerator (kvm or tcg)
+# -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 1200).
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -21,13 +22,23 @@ rm -f "$console" "$results"
 # KVM when /dev/kvm is usable (TCPMEM_ACCEL=tcg forces TCG): a KVM guest that
 # cannot start exits at once; one that can is still waiting (-S) at the timeout
 accel=(-accel tcg -cpu max)
-if [ "${TCPMEM_ACCEL:-auto}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+why="no usable /dev/kvm"
+if [ "${TCPMEM_ACCEL:-auto}" = tcg ]; then
+	why="TCPMEM_ACCEL=tcg"
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	krc=0
-	timeout 3 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -S \
-		-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
-	[ "$krc" -ne 124 ] || accel=(-accel kvm -cpu host)
+	(timeout 3 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -S \
+		-display none -monitor none -serial none </dev/null >/dev/null 2>&1) 2>/dev/null || krc=$?
+	if [ "$krc" -eq 124 ]; then
+		accel=(-accel kvm -cpu host)
+		why="/dev/kvm usable"
+	else
+		why="/dev/kvm present, but a KVM guest cannot start (qemu exit $krc)"
+	fi
 fi
-echo "run-vm: $K_NAME $mode: qemu ${accel[*]}"
+echo "run-vm: $K_NAME $mode: qemu ${accel[*]} ($why)"
+# for the summary of scripts/check.sh
+echo "${accel[1]}" >"$OUT/logs/$K_NAME-$mode.accel"
 
 rc=0
 timeout --foreground -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
