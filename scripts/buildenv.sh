@@ -5,7 +5,7 @@
 #   host           /usr/src/linux-headers-<release>, installed by the user (the
 #                  scripts never install kernel packages on the host)
 #   chroot-<suite> $CACHE/chroot/<suite> (scripts/chroot.sh), with the row's
-#                  headers package installed inside
+#   dkms-<suite>   headers package installed inside
 #   sanitizer      $CACHE/sanitizer/build (scripts/fetch-kernel.sh builds it)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -18,8 +18,8 @@ host)
 	kdir=/usr/src/linux-headers-$K_RELEASE
 	[ -d "$kdir" ] || die "$K_NAME: $kdir missing (install $K_HEADERS, or use a chroot-<suite> row)"
 	;;
-chroot-*)
-	suite=${K_BUILDENV#chroot-}
+chroot-* | dkms-*)
+	suite=$(build_suite)
 	"$ROOT/scripts/chroot.sh" create "$suite" ||
 		die "$K_NAME: cannot create the $suite chroot"
 	"$ROOT/scripts/chroot.sh" install "$suite" "$K_HEADERS" ||

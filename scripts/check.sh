@@ -1,64 +1,22 @@
 #!/bin/bash
-# check.sh [NAME...]: for each matrix kernel (default: all): fetch (or build)
-# it, prepare its build environment (headers, chroot), build tcpmem.ko, build
+# check.sh [NAME...]: for each matrix kernel (default: all): resolve it
+# (scripts/resolve.sh: the newest kernel of the row's series in its suite),
+# fetch (or build) it, prepare its build environment (headers, chroot), build
+# tcpmem.ko (dkms-<suite> rows: the module DKMS builds from the .deb), build
 # the initramfs, boot it in QEMU running the selftests, and summarize the KTAP
-# results. A kernel that cannot be set up counts as a failure. Exits non-zero
-# if anything failed.
+# results. Before the kernels, the host-side "infra" suite
+# (scripts/test-infra.sh, no VM) tests these scripts; TCPMEM_INFRA=0 skips it.
+# A row that cannot be resolved or fetched is SKIPPED with the reason, or a
+# failure if the matrix marks it required; a build or test problem is always
+# a failure. The summary always prints; exits non-zero if anything failed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 S=$ROOT/scripts
 
-# ktap FILE: print the result lines (failures with the "# " diagnostics right
-# before them), then "@counts P F S". Indented result lines are subtests; a
-# top-level line counts only if no subtest results came since the previous one
-# (or if it is "not ok" while none of its subtests failed).
+# ktap FILE: the results and "@counts P F S" (scripts/ktap.awk)
 ktap() {
-	awk '
-	function result(line) {
-		if (line ~ /^[ \t]*not ok/) {
-			f++
-			for (i = (nd > 20 ? nd - 20 : 0); i < nd; i++) print d[i]
-		} else if (tolower(line) ~ /#[ \t]*skip/) {
-			s++
-		} else {
-			p++
-		}
-		print line
-	}
-	/^# tcpmem-vm: done rc=/ { done = 1; rc = substr($0, 21) + 0; next }
-	/^[ \t]*#/ { if (/^[ \t]*# /) d[nd++] = $0; next }
-	/^[ \t]+(not )?ok [0-9]+/ {
-		sub_seen = 1
-		if (/^[ \t]*not ok/) sub_failed = 1
-		result($0); nd = 0; next
-	}
-	/^(not )?ok [0-9]+/ {
-		top++
-		if (!sub_seen) {
-			result($0)
-		} else if (/^not ok/ && !sub_failed) {
-			# e.g. a test script died after some passing subtests
-			print "# (counted below: the test failed though none of its subtests did)"
-			result($0)
-		} else {
-			print
-		}
-		sub_seen = sub_failed = 0; nd = 0; next
-	}
-	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0 }
-	{ nd = 0 }
-	END {
-		if (done && plan > top) {
-			print "# only " top + 0 " of " plan " planned top-level results arrived"
-			f++
-		}
-		if (done && rc != 0 && rc != 4 && f == 0) {
-			print "# the test script exited with rc=" rc " but reported no failure"
-			f++
-		}
-		print "@counts", p + 0, f + 0, s + 0
-	}' "$1"
+	awk -f "$S/ktap.awk" "$1"
 }
 
 # step LABEL CMD...: run CMD, add its wall time to $times
@@ -69,42 +27,94 @@ step() {
 	return $rc
 }
 
+# count FILE: print FILE's results, add its counts to p f s
+count() {
+	local out p2 f2 s2
+	out=$(ktap "$1")
+	printf '%s\n' "$out" | grep -v '^@counts '
+	read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
+	p=$((p + p2)) f=$((f + f2)) s=$((s + s2))
+}
+
 "$S/deps.sh"
 # shellcheck disable=SC2046 # names have no spaces
 [ $# -gt 0 ] || set -- $(matrix_names)
-tp=0 tf=0 ts=0
+for name in "$@"; do load_spec "$name"; done
+# the rows of this run (scripts/dkms-check.sh builds for all its dkms rows at once)
+export TCPMEM_KERNELS="$*"
+tp=0 tf=0 ts=0 summary=() skipped=()
+mkdir -p "$OUT/logs"
+
+if [ "${TCPMEM_INFRA:-1}" != 0 ]; then
+	echo "==== infra (scripts/test-infra.sh, on the host)"
+	p=0 f=0 s=0 t0=$SECONDS rc=0
+	"$S/test-infra.sh" >"$OUT/logs/infra.results" 2>"$OUT/logs/infra.log" || rc=$?
+	echo "# tcpmem-vm: done rc=$rc" >>"$OUT/logs/infra.results"
+	count "$OUT/logs/infra.results"
+	summary+=("infra    scripts/test-infra.sh: $p passed, $f failed, $s skipped ($((SECONDS - t0)) s)")
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+fi
+
 for name in "$@"; do
-	load_row "$name"
-	echo "==== kernel $K_NAME ($K_RELEASE)"
-	p=0 f=0 s=0 t0=$SECONDS times=
-	if ! step fetch "$S/fetch-kernel.sh" "$name"; then
-		if [ "$K_BUILDENV" = sanitizer ]; then
-			echo "$name: FAILED to set up the kernel: scripts/sanitizer-kernel.sh failed"
-		else
-			echo "$name: FAILED to set up the kernel: cannot fetch $K_IMAGE ($K_SUITE)"
-		fi
-		f=1
-	elif ! step buildenv "$S/buildenv.sh" "$name"; then
-		echo "$name: FAILED to set up the build environment ($K_BUILDENV)"
-		f=1
-	elif ! step build "$S/build-module.sh" "$name"; then
-		echo "$name: FAILED to build tcpmem.ko"
-		f=1
-	elif ! step initramfs "$S/mkinitramfs.sh" "$name" check; then
-		echo "$name: FAILED to build the initramfs"
-		f=1
+	load_spec "$name"
+	req=
+	[ "$K_REQUIRED" != required ] || req=", required"
+	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req)"
+	p=0 f=0 s=0 t0=$SECONDS times='' why='' resolved=''
+	# why: set when the row cannot be set up (SKIPPED, or failed if required)
+	rrc=0
+	step resolve "$S/resolve.sh" "$name" || rrc=$?
+	if [ "$rrc" -eq 2 ]; then
+		why=$(cat "$OUT/resolved/$name.skip")
+	elif [ "$rrc" -ne 0 ]; then
+		why="scripts/resolve.sh failed (exit $rrc)"
 	else
-		step vm "$S/run-vm.sh" "$name" check || f=$?
-		out=$(ktap "$OUT/logs/$name-check.results")
-		printf '%s\n' "$out" | grep -v '^@counts '
-		read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
-		p=$p2 f=$((f + f2)) s=$s2
+		load_row "$name"
+		resolved="$K_RELEASE: $K_IMAGE $K_IMAGE_VERSION"
+		[ "$K_HEADERS" = - ] || resolved="$resolved, $K_HEADERS $K_HEADERS_VERSION"
+		if ! step fetch "$S/fetch-kernel.sh" "$name"; then
+			if [ "$K_BUILDENV" = sanitizer ]; then
+				why="scripts/sanitizer-kernel.sh failed"
+			else
+				why="cannot fetch $K_IMAGE $K_IMAGE_VERSION ($K_SUITE)"
+			fi
+		elif ! step buildenv "$S/buildenv.sh" "$name"; then
+			why="cannot set up the build environment ($K_BUILDENV, $K_HEADERS)"
+		elif ! step build "$S/build-module.sh" "$name"; then
+			echo "$name: FAILED to build tcpmem.ko"
+			f=1
+		elif ! step initramfs "$S/mkinitramfs.sh" "$name" check; then
+			echo "$name: FAILED to build the initramfs"
+			f=1
+		else
+			rm -f "$OUT/logs/$name-check.accel"
+			step vm "$S/run-vm.sh" "$name" check || f=$?
+			count "$OUT/logs/$name-check.results"
+		fi
 	fi
-	echo "kernel $K_NAME ($K_RELEASE): $p passed, $f failed, $s skipped"
-	echo "kernel $K_NAME: wall time $((SECONDS - t0)) s (${times#, })"
+	accel=$(cat "$OUT/logs/$name-check.accel" 2>/dev/null || echo "not run")
+	[ -z "$times" ] || times=" (${times#, })"
+	wall="wall time $((SECONDS - t0)) s$times"
+	if [ -n "$why" ] && [ "$K_REQUIRED" = required ]; then
+		echo "kernel $K_NAME: FAILED (a required row): $why"
+		f=$((f + 1))
+		line="FAILED (required): $why"
+	elif [ -n "$why" ]; then
+		echo "kernel $K_NAME: SKIPPED: $why"
+		skipped+=("$K_NAME")
+		line="SKIPPED: $why"
+	else
+		echo "kernel $K_NAME ($K_RELEASE): $p passed, $f failed, $s skipped"
+		line="$p passed, $f failed, $s skipped; $resolved; $K_BUILDENV; qemu $accel"
+	fi
+	echo "kernel $K_NAME: $wall"
+	summary+=("$(printf '%-8s %s; %s' "$K_NAME" "$line" "$wall")")
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 done
-summary="$tp passed, $tf failed"
-[ "$ts" -eq 0 ] || summary="$summary, $ts skipped"
-echo "$summary"
+echo "==== summary"
+printf '%s\n' "${summary[@]}"
+[ ${#skipped[@]} -eq 0 ] || echo "kernels SKIPPED: ${skipped[*]}"
+total="$tp passed, $tf failed"
+[ "$ts" -eq 0 ] || total="$total, $ts skipped"
+echo "$total"
 [ "$tf" -eq 0 ]

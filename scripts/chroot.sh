@@ -9,6 +9,12 @@
 #   chroot.sh run SUITE DIR CMD...  run CMD inside, as root, with the host
 #                                   directory DIR bind-mounted at
 #                                   /build/<basename of DIR> (the cwd)
+#   chroot.sh overlay SUITE UPPER DIR CMD...
+#                                   as run, in a throwaway copy of the chroot:
+#                                   an overlay mount of it with upper (and
+#                                   work) directories under UPPER, which the
+#                                   caller deletes; the cached chroot is not
+#                                   changed (scripts/dkms-check.sh)
 #   chroot.sh shell SUITE           an interactive shell inside (debugging)
 #
 # The chroot has its own apt configuration (/etc/apt/sources.list:
@@ -49,7 +55,7 @@ sources_list() {
 }
 
 usage() {
-	die "usage: $0 create SUITE | install SUITE PKG... | run SUITE DIR CMD... | shell SUITE"
+	die "usage: $0 create SUITE | install SUITE PKG... | run SUITE DIR CMD... | overlay SUITE UPPER DIR CMD... | shell SUITE"
 }
 
 # lock MODE SUITE: take the suite's lock (-x or -s) on fd 9 (held until exit)
@@ -179,6 +185,15 @@ __ns)
 		HOME=/root LC_ALL=C TERM="${TERM:-dumb}" \
 		/bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$mp" "$@"
 	;;
+__ovl)
+	# internal: overlay ROOT with UPPER/{upper,work} at UPPER/merged (in the
+	# private mount namespace made by overlay), then as __ns
+	root=$1 up=$2
+	shift 2
+	mkdir -p "$up/upper" "$up/work" "$up/merged"
+	mount -t overlay overlay -o "lowerdir=$root,upperdir=$up/upper,workdir=$up/work" "$up/merged"
+	exec "$0" __ns "$up/merged" "$@"
+	;;
 create)
 	[ $# -eq 1 ] || usage
 	lock -x "$1"
@@ -198,6 +213,14 @@ run)
 	[ -d "$2" ] || die "no directory $2"
 	dir=$(realpath "$2")
 	unshare --mount --propagation private -- "$0" __ns "$root" "$dir" "${@:3}"
+	;;
+overlay)
+	[ $# -ge 4 ] || usage
+	lock -s "$1"
+	root=$(ready_root "$1")
+	{ [ -d "$2" ] && [ -d "$3" ]; } || die "no directory $2 or $3"
+	not_mounted_under "$2"
+	unshare --mount --propagation private -- "$0" __ovl "$root" "$(realpath "$2")" "$(realpath "$3")" "${@:4}"
 	;;
 shell)
 	[ $# -eq 1 ] || usage

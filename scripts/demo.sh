@@ -7,11 +7,13 @@ set -euo pipefail
 S=$ROOT/scripts
 name=${DEMO_KERNEL:-6.12}
 mode=${1:-demo}
+"$S/resolve.sh" "$name"
 load_row "$name"
 
 "$S/deps.sh"
 "$S/fetch-kernel.sh" "$name"
-"$S/build-module.sh" "$name"
+# the W=1 build only (make check tests the DKMS path of dkms-<suite> rows)
+TCPMEM_NO_DKMS=1 "$S/build-module.sh" "$name"
 "$S/mkinitramfs.sh" "$name" "$mode"
 rc=0
 "$S/run-vm.sh" "$name" "$mode" || rc=$?

@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 procps
 	numactl cpio kmod gzip"
 for name in $(matrix_names); do
-	load_row "$name"
+	load_spec "$name"
 	case $K_BUILDENV in
 	# never installed on the host (they pull linux-image-* and change
 	# what the machine boots): a host row needs them installed already

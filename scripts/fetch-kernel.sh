@@ -1,6 +1,8 @@
 #!/bin/bash
-# fetch-kernel.sh NAME: download the matrix row's kernel image package and
-# extract its vmlinuz to $CACHE/kernels/<release>/vmlinuz (cached).
+# fetch-kernel.sh NAME: download the kernel image package scripts/resolve.sh
+# resolved for the matrix row (into $CACHE/debs, with the suite's private apt
+# state: nothing is installed) and extract its vmlinuz to
+# $CACHE/kernels/<release>/vmlinuz (cached, keyed by the package version).
 # buildenv "sanitizer" rows: build the kernel with scripts/sanitizer-kernel.sh
 # into $CACHE/sanitizer (it reuses its cached build) and link
 # $CACHE/kernels/<release>/vmlinuz to $CACHE/sanitizer/vmlinuz.
@@ -21,35 +23,29 @@ if [ "$K_BUILDENV" = sanitizer ]; then
 	mkdir -p "$dir"
 	ln -sfn ../../sanitizer/vmlinuz "$dir/vmlinuz"
 	[ ! -f "$SANITIZER_DIR/build/.config" ] || cp "$SANITIZER_DIR/build/.config" "$dir/config"
-	echo "fetch-kernel: $dir/vmlinuz -> $SANITIZER_DIR/vmlinuz ($(cat "$SANITIZER_DIR/release"))"
+	# shellcheck disable=SC2016 # a dpkg-query format
+	built=$(dpkg-query -W -f='${Version}' "$K_IMAGE" 2>/dev/null || echo '?')
+	echo "fetch-kernel: $dir/vmlinuz -> $SANITIZER_DIR/vmlinuz ($(cat "$SANITIZER_DIR/release"), from $K_IMAGE $built; newest in $K_SUITE: $K_IMAGE_VERSION)"
 	exit 0
 fi
-[ -s "$dir/vmlinuz" ] && exit 0
+# keyed by the release and the package version (a rebuild with the same ABI)
+stamp="$K_IMAGE $K_IMAGE_VERSION"
+if [ -s "$dir/vmlinuz" ] && [ "$(cat "$dir/package" 2>/dev/null)" = "$stamp" ]; then
+	echo "fetch-kernel: $K_NAME: cached $dir/vmlinuz ($stamp)"
+	exit 0
+fi
 
 mkdir -p "$CACHE/debs"
-shopt -s nullglob
-debs=("$CACHE/debs/${K_IMAGE}_"*.deb)
-if [ ${#debs[@]} -eq 0 ]; then
-	echo "fetch-kernel: downloading $K_IMAGE ($K_SUITE)"
-	# -o APT::Sandbox::User=root: the _apt user cannot write into $CACHE (under /root)
-	apt=(apt-get -q -o APT::Sandbox::User=root)
-	if ! apt-cache show "$K_IMAGE" >/dev/null 2>&1; then
-		# not in the host's apt sources: a private apt state for $K_SUITE
-		a=$CACHE/apt/$K_SUITE
-		url=http://deb.debian.org/debian
-		case $K_SUITE in *-security) url=$url-security ;; esac
-		mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $K_SUITE main" >"$a/sources.list"
-		apt+=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
-			-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
-			-o Acquire::Check-Valid-Until=false)
-		"${apt[@]}" update >/dev/null || die "$K_NAME: apt-get update for $K_SUITE failed"
-	fi
-	(cd "$CACHE/debs" && "${apt[@]}" download "$K_IMAGE") ||
-		die "$K_NAME: apt-get download $K_IMAGE ($K_SUITE) failed"
-	debs=("$CACHE/debs/${K_IMAGE}_"*.deb)
+# the file name has the version without its epoch, ':' as %3a
+deb=$CACHE/debs/${K_IMAGE}_${K_IMAGE_VERSION//:/%3a}_amd64.deb
+if [ ! -f "$deb" ]; then
+	echo "fetch-kernel: downloading $K_IMAGE $K_IMAGE_VERSION ($K_SUITE)"
+	# the private apt state scripts/resolve.sh resolved the row in
+	suite_apt "$K_SUITE"
+	(cd "$CACHE/debs" && apt-get "${apt_opts[@]}" download "$K_IMAGE=$K_IMAGE_VERSION") ||
+		die "$K_NAME: apt-get download $K_IMAGE=$K_IMAGE_VERSION ($K_SUITE) failed"
+	[ -f "$deb" ] || die "$K_NAME: apt-get download left no $deb"
 fi
-deb=${debs[0]}
 
 mkdir -p "$CACHE/kernels"
 tmp=$(mktemp -d "$CACHE/kernels/.x.XXXXXX")
@@ -70,4 +66,5 @@ mkdir -p "$dir"
 cp "$tmp/boot/config-$K_RELEASE" "$dir/config" 2>/dev/null || true
 cp "$vmlinuz" "$dir/vmlinuz.tmp"
 mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
-echo "fetch-kernel: $dir/vmlinuz"
+echo "$stamp" >"$dir/package"
+echo "fetch-kernel: $K_NAME: $dir/vmlinuz ($stamp)"

@@ -5,9 +5,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # chroots, the sanitizer kernel), shared by every checkout on this machine and
 # keyed by what it was made from, so a fresh clone finds it warm.
 # OUT: what is made from this checkout (module builds, initramfs, logs).
+# TCPMEM_MATRIX and TCPMEM_OUT exist for scripts/test-infra.sh.
 CACHE=${TCPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpmem}
-OUT=$ROOT/.cache
-MATRIX=$ROOT/scripts/matrix.tsv
+OUT=${TCPMEM_OUT:-$ROOT/.cache}
+MATRIX=${TCPMEM_MATRIX:-$ROOT/scripts/matrix.tsv}
+VERSION=$(cat "$ROOT/VERSION")
 
 die() {
 	echo "${0##*/}: $*" >&2
@@ -19,14 +21,34 @@ matrix_names() {
 	awk -F'\t' '!/^#/ && NF { print $1 }' "$MATRIX"
 }
 
-# load_row NAME: set K_NAME K_RELEASE K_SUITE K_IMAGE K_HEADERS K_BUILDENV
-load_row() {
+# load_spec NAME: set K_NAME K_SUITE K_SERIES K_FLAVOUR K_REQUIRED K_BUILDENV
+# from the matrix row (what it asks for, before scripts/resolve.sh)
+load_spec() {
 	local line
 	line=$(awk -F'\t' -v n="$1" '!/^#/ && $1 == n' "$MATRIX")
 	[ -n "$line" ] || die "unknown kernel '$1' (known: $(matrix_names | tr '\n' ' '))"
-	IFS=$'\t' read -r K_NAME K_RELEASE K_SUITE K_IMAGE K_HEADERS K_BUILDENV <<<"$line"
+	IFS=$'\t' read -r K_NAME K_SUITE K_SERIES K_FLAVOUR K_REQUIRED K_BUILDENV <<<"$line"
 	[ -n "$K_BUILDENV" ] || die "$MATRIX: row '$1' has fewer than 6 columns"
 	check_buildenv
+}
+
+# resolved_file NAME: what scripts/resolve.sh found for the row
+resolved_file() {
+	echo "$OUT/resolved/$1.env"
+}
+
+# load_row NAME: load_spec, then K_RELEASE K_IMAGE K_HEADERS (and their
+# versions K_IMAGE_VERSION K_HEADERS_VERSION) as resolved by scripts/resolve.sh
+# (run now if it has not run since the matrix changed)
+load_row() {
+	local f
+	load_spec "$1"
+	f=$(resolved_file "$1")
+	if [ ! -f "$f" ] || [ "$MATRIX" -nt "$f" ]; then
+		"$ROOT/scripts/resolve.sh" "$1" >&2 || die "$1: cannot resolve the kernel (see above)"
+	fi
+	# shellcheck disable=SC1090 # written by scripts/resolve.sh
+	. "$f"
 }
 
 # where scripts/sanitizer-kernel.sh builds the "sanitizer" rows' kernel
@@ -40,7 +62,39 @@ chroot_dir() {
 # check_buildenv: die unless K_BUILDENV is one scripts/build-module.sh knows
 check_buildenv() {
 	case $K_BUILDENV in
-	host | sanitizer | chroot-?*) ;;
-	*) die "$MATRIX: row '$K_NAME': unknown buildenv '$K_BUILDENV' (host, chroot-<suite> or sanitizer)" ;;
+	host | sanitizer | chroot-?* | dkms-?*) ;;
+	*) die "$MATRIX: row '$K_NAME': unknown buildenv '$K_BUILDENV' (host, chroot-<suite>, dkms-<suite> or sanitizer)" ;;
 	esac
+}
+
+# build_suite: the chroot suite of a chroot-/dkms- row
+build_suite() {
+	echo "${K_BUILDENV#*-}"
+}
+
+# bad_build_lines LOG: the lines of a kbuild log that fail a build: any
+# compiler/kbuild/modpost "warning:" or "error:" (any case: modpost says
+# "WARNING: modpost: ..."), except kbuild's note that the compiler differs
+# from the kernel's (a gcc revision bump in sid; the only warning allowed)
+bad_build_lines() {
+	grep -iE 'warning:|error:' "$1" |
+		grep -vE '^(\*\*\* |)[Ww]arning: the compiler differs from the one used to build the kernel$'
+}
+
+# suite_apt SUITE: set a (the private apt state of a Debian suite,
+# $CACHE/apt/SUITE; scripts/resolve.sh updates it), APT_URL and apt_opts
+# (the options that make apt-get/apt-cache use it; the host's apt sources,
+# lists and dpkg status are never read nor touched)
+suite_apt() {
+	a=$CACHE/apt/$1
+	APT_URL=http://deb.debian.org/debian
+	case $1 in *-security) APT_URL=$APT_URL-security ;; esac
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $APT_URL $1 main" >"$a/sources.list"
+	# APT::Sandbox::User=root: the _apt user cannot write into $CACHE (under /root)
+	apt_opts=(-q -o APT::Sandbox::User=root
+		-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
+		-o Dir::State::Status=/dev/null -o Acquire::Check-Valid-Until=false
+		-o Acquire::Languages=none)
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (KVM
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
-# ttyS1 -> .cache/logs/<name>-<mode>.results. Env: VM_TIMEOUT (s, default 1200).
+# ttyS1 -> .cache/logs/<name>-<mode>.results; the accelerator (kvm or tcg)
+# -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 1200).
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -75,6 +76,7 @@ nokvm=$CACHE/accel/nokvm-$(uname -r)-$(qemu-system-x86_64 --version | sed -n '1s
 [ "${TCPMEM_ACCEL:-auto}" = tcg ] || [ -f "$nokvm" ] || cpu=$(kvm_cpu)
 if [ -n "$cpu" ]; then
 	echo "run-vm: $K_NAME $mode: accelerator kvm (-cpu $cpu)"
+	echo kvm >"$OUT/logs/$K_NAME-$mode.accel"
 	boot -accel kvm -cpu "$cpu" || rc=$?
 	if [ "$rc" -eq 250 ]; then
 		echo "run-vm: $K_NAME $mode: KVM cannot run this guest here ($(grep -a -m1 -A9 'KVM internal error' "$qlog" | grep -a -m1 -E 'failure|Suberror')): again with TCG"
@@ -88,6 +90,8 @@ if [ -z "$cpu" ]; then
 	[ ! -f "$nokvm" ] || why="KVM cannot run these guests on this host: $nokvm"
 	[ "${TCPMEM_ACCEL:-auto}" != tcg ] || why="TCPMEM_ACCEL=tcg"
 	echo "run-vm: $K_NAME $mode: accelerator tcg ($why)"
+	# for the summary of scripts/check.sh
+	echo tcg >"$OUT/logs/$K_NAME-$mode.accel"
 	boot -accel tcg -cpu max || rc=$?
 fi
 case $rc in
