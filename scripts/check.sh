@@ -10,13 +10,15 @@ set -euo pipefail
 S=$ROOT/scripts
 
 # ktap FILE: print the result lines (failures with the "# " diagnostics right
-# before them), then "@counts P F S". Indented result lines are subtests; a
-# top-level line counts only if no subtest results came since the previous one
-# (or if it is "not ok" while none of its subtests failed).
+# before them), then "@counts P F S". FILE is run_kselftest.sh's output: one
+# top-level result per test script, the script's own KTAP before it prefixed
+# "# " by kselftest's runner. Those "# ok N"/"# not ok N" lines are the
+# subtests; a top-level line counts only if no subtest results came since the
+# previous one (or if it is "not ok" while none of its subtests failed).
 ktap() {
 	awk '
 	function result(line) {
-		if (line ~ /^[ \t]*not ok/) {
+		if (line ~ /^(# )?[ \t]*not ok/) {
 			f++
 			for (i = (nd > 20 ? nd - 20 : 0); i < nd; i++) print d[i]
 		} else if (tolower(line) ~ /#[ \t]*skip/) {
@@ -26,13 +28,13 @@ ktap() {
 		}
 		print line
 	}
-	/^# tcpmem-vm: done rc=/ { done = 1; rc = substr($0, 21) + 0; next }
-	/^[ \t]*#/ { if (/^[ \t]*# /) d[nd++] = $0; next }
-	/^[ \t]+(not )?ok [0-9]+/ {
+	/^# tcpmem-vm: done rc=/ { done = 1; rc = $0; sub(/.*rc=/, "", rc); rc += 0; next }
+	/^#[ \t]+(not )?ok [0-9]+/ {
 		sub_seen = 1
-		if (/^[ \t]*not ok/) sub_failed = 1
+		if (/^#[ \t]+not ok/) sub_failed = 1
 		result($0); nd = 0; next
 	}
+	/^[ \t]*#/ { if (/^[ \t]*# /) d[nd++] = $0; next }
 	/^(not )?ok [0-9]+/ {
 		top++
 		if (!sub_seen) {
@@ -49,12 +51,16 @@ ktap() {
 	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0 }
 	{ nd = 0 }
 	END {
+		if (!done) {
+			print "# the VM never reported the end of the run"
+			f++
+		}
 		if (done && plan > top) {
 			print "# only " top + 0 " of " plan " planned top-level results arrived"
 			f++
 		}
 		if (done && rc != 0 && rc != 4 && f == 0) {
-			print "# the test script exited with rc=" rc " but reported no failure"
+			print "# the test runner exited with rc=" rc " but reported no failure"
 			f++
 		}
 		print "@counts", p + 0, f + 0, s + 0
