@@ -5,7 +5,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 procps
+pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 procps rsync
 	numactl cpio kmod gzip"
 for name in $(matrix_names); do
 	load_spec "$name"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # mkinitramfs.sh NAME MODE: build .cache/initramfs/<release>-<mode>.cpio.gz:
-# busybox + ss, slabtop, numactl, bpftool (with their libraries), /init =
-# scripts/vm-init, /tcpmem/tcpmem.ko and /tcpmem/selftests/.
+# busybox + ss, slabtop, numactl, bpftool, timeout (with their libraries),
+# /init = scripts/vm-init, /tcpmem/tcpmem.ko and /tcpmem/kselftest/ (the
+# kselftest install tree of selftests/tcpmem).
 # Env: TCPMEM_ALLOW_NO_MODULE=1 tolerates a missing tcpmem.ko;
 #      TCPMEM_SELFTESTS_DIR overrides the selftests/ directory (for infra tests).
 set -euo pipefail
@@ -11,9 +12,7 @@ set -euo pipefail
 load_row "$1"
 mode=$2
 case $mode in
-check) script=run.sh ;;
-demo) script=demo.sh ;;
-bench) script=bench.sh ;;
+check | demo | bench) ;;
 *) die "unknown mode '$mode' (check, demo or bench)" ;;
 esac
 tests=${TCPMEM_SELFTESTS_DIR:-$ROOT/selftests}
@@ -32,8 +31,10 @@ for applet in $(/bin/busybox --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 
-# dynamically linked tools, each with the libraries ldd lists + the loader
-for tool in ss slabtop numactl bpftool; do
+# dynamically linked tools, each with the libraries ldd lists + the loader;
+# coreutils' timeout replaces busybox's (kselftest's runner.sh needs
+# --foreground)
+for tool in ss slabtop numactl bpftool timeout; do
 	path=$(command -v "$tool") || die "$tool not installed (run scripts/deps.sh)"
 	dest=$root/usr/${path#/usr/}
 	rm -f "$dest"
@@ -65,12 +66,13 @@ else
 	die "$K_NAME: no $ko (run scripts/build-module.sh $K_NAME)"
 fi
 
-# the selftests, with their helpers built
-[ -f "$tests/tcpmem/$script" ] || die "no $tests/tcpmem/$script"
-if [ -f "$tests/tcpmem/Makefile" ]; then
-	make -s -C "$tests/tcpmem" >&2 || die "make -C $tests/tcpmem failed"
-fi
-cp -a "$tests" "$root/tcpmem/selftests"
+# the selftests: the kselftest install tree of selftests/tcpmem (tests,
+# helpers, settings, run_kselftest.sh, kselftest-list.txt)
+[ -f "$tests/tcpmem/Makefile" ] || die "no $tests/tcpmem/Makefile"
+make -s -C "$tests/tcpmem" install INSTALL_PATH="$root/tcpmem/kselftest" >&2 ||
+	die "make -C $tests/tcpmem install failed"
+[ -x "$root/tcpmem/kselftest/run_kselftest.sh" ] ||
+	die "make -C $tests/tcpmem install made no run_kselftest.sh"
 
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"

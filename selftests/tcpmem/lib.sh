@@ -1,48 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0
-# KTAP helpers for the tcpmem selftests (POSIX sh; runs under busybox).
-# Exit codes follow kselftest: 0 pass, 1 fail, 4 skip.
-
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
+# Helpers for the tcpmem selftests (POSIX sh; runs under busybox), on top of
+# kselftest's ktap_helpers.sh. Exit codes follow kselftest: 0 pass, 1 fail,
+# 4 skip.
 
 TCPMEM_KO=${TCPMEM_KO:-/tcpmem/tcpmem.ko}
 TM_DBG=/sys/kernel/debug/tcpmem
 TM_DIR=$(dirname "$0")
 
-tm_n=0
-tm_pass=0
-tm_fail=0
-tm_skip=0
+# The kernel's KTAP helpers (KSFT_PASS/FAIL/SKIP, ktap_test_*, the KTAP_CNT_*
+# counters), installed beside this collection by kselftest's install rule.
+# shellcheck source=/dev/null
+. "$TM_DIR/../kselftest/ktap_helpers.sh"
 
 ktap_plan()
 {
-	echo "KTAP version 1"
-	echo "1..$1"
+	ktap_print_header
+	ktap_set_plan "$1"
 }
 
 ktap_ok()
 {
-	tm_n=$((tm_n + 1))
-	tm_pass=$((tm_pass + 1))
-	echo "ok $tm_n $*"
+	ktap_test_pass "$*"
 }
 
 ktap_fail()
 {
-	tm_n=$((tm_n + 1))
-	tm_fail=$((tm_fail + 1))
-	echo "not ok $tm_n $*"
+	ktap_test_fail "$*"
 }
 
-# ktap_skip NAME REASON...
+# ktap_skip NAME REASON...: a skip always says why
 ktap_skip()
 {
 	tm_name=$1
 	shift
-	tm_n=$((tm_n + 1))
-	tm_skip=$((tm_skip + 1))
-	echo "ok $tm_n $tm_name # SKIP $*"
+	ktap_test_skip "$tm_name: $*"
 }
 
 # ktap_check NAME CMD...: one result from a command's exit status
@@ -62,12 +53,18 @@ ktap_diag()
 	echo "$*" | sed 's/^/# /'
 }
 
+# ktap_finish: the totals; exit 1 on a failure or when fewer results than
+# planned arrived, 4 when everything was skipped, else 0
 ktap_finish()
 {
-	echo "# Totals: pass:$tm_pass fail:$tm_fail xfail:0 xpass:0 skip:$tm_skip error:0"
-	[ "$tm_fail" -eq 0 ] || exit $KSFT_FAIL
-	[ "$tm_pass" -gt 0 ] || [ "$tm_skip" -eq 0 ] || exit $KSFT_SKIP
-	exit $KSFT_PASS
+	ktap_print_totals
+	[ "$KTAP_CNT_FAIL" -eq 0 ] || exit "$KSFT_FAIL"
+	if [ $((KTAP_CNT_PASS + KTAP_CNT_SKIP)) -ne "$KSFT_NUM_TESTS" ]; then
+		echo "# $((KTAP_CNT_PASS + KTAP_CNT_SKIP)) results for a plan of $KSFT_NUM_TESTS"
+		exit "$KSFT_FAIL"
+	fi
+	[ "$KTAP_CNT_PASS" -gt 0 ] || [ "$KTAP_CNT_SKIP" -eq 0 ] || exit "$KSFT_SKIP"
+	exit "$KSFT_PASS"
 }
 
 # ktap_verdicts FILE: the plan, then one result per verdict line of FILE:
