@@ -37,7 +37,7 @@ counts() {
 }
 
 echo "KTAP version 1"
-echo "1..9"
+echo "1..11"
 
 # check.sh's guard: a runner that exits non-zero without reporting a failure
 expect "ktap: done rc=1 with no failure counts as one failure" "1 1 0" \
@@ -46,6 +46,13 @@ expect "ktap: done rc=0 and rc=4 (skip) count nothing" "1 0 0|1 0 0" \
 	"$(counts '1..1' 'ok 1 a' '# tcpmem-vm: done rc=0')|$(counts '1..1' 'ok 1 a' '# tcpmem-vm: done rc=4')"
 expect "ktap: a missing planned result counts as a failure" "1 1 0" \
 	"$(counts '1..2' 'ok 1 a' '# tcpmem-vm: done rc=0')"
+# run_kselftest.sh's output: each program's own KTAP prefixed "# "
+expect "ktap: kselftest runner output counts the programs' subtests" "2 1 1" \
+	"$(counts 'TAP version 13' '1..2' '# selftests: tcpmem: a' '# 1..3' '# ok 1 x' \
+		'# # why' '# not ok 2 y' '# ok 3 z # SKIP no z here' 'not ok 1 selftests: tcpmem: a # exit=1' \
+		'# selftests: tcpmem: b' 'ok 2 selftests: tcpmem: b' '# tcpmem-vm: done rc=0')"
+expect "ktap: no end-of-run line from the VM is a failure" "1 1 0" \
+	"$(counts '1..1' 'ok 1 a')"
 
 # the build-warning filter of scripts/build-module.sh
 printf '%s\n' 'warning: the compiler differs from the one used to build the kernel' \
