@@ -356,6 +356,49 @@ static void tm_read_partial(const void *n, struct tm_node_stat *ns)
 	ns->partial_free_exact = exact;
 }
 
+/*
+ * A slab holds oo objects at the preferred order, or min objects at the
+ * fallback order (when no block of the preferred order was free), so a
+ * node's slabs and objects split exactly:
+ *	hi = (objs - slabs x min) / (oo - min), lo = slabs - hi.
+ * The two counters move one after the other when a slab comes or goes:
+ * they are read until the slab count held still around the objects, and a
+ * split that does not come out whole is clamped and flagged.
+ */
+static void tm_read_orders(const void *n, u32 oo_objs, u32 min_objs, struct tm_node_stat *ns)
+{
+	unsigned long extra, hi;
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		ns->slabs = atomic_long_read(tm_at(n, TM_KN_NR_SLABS));
+		/* the kernel adds slabs first, then objects: read in that order */
+		smp_rmb();
+		ns->objs = atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS));
+		/* objects before the second read of slabs */
+		smp_rmb();
+		if (atomic_long_read(tm_at(n, TM_KN_NR_SLABS)) == ns->slabs)
+			break;
+	}
+	if (oo_objs <= min_objs) {	/* one geometry: every slab is "hi" */
+		ns->slabs_hi = ns->slabs;
+		ns->slabs_lo = 0;
+		ns->orders_exact = ns->objs == (u64)ns->slabs * oo_objs;
+		return;
+	}
+	if (ns->objs < ns->slabs * min_objs) {
+		hi = 0;
+		ns->orders_exact = false;
+	} else {
+		extra = ns->objs - ns->slabs * min_objs;
+		hi = extra / (oo_objs - min_objs);
+		ns->orders_exact = !(extra % (oo_objs - min_objs)) && hi <= ns->slabs;
+		hi = min(hi, ns->slabs);
+	}
+	ns->slabs_hi = hi;
+	ns->slabs_lo = ns->slabs - hi;
+}
+
 /* Everything /proc/slabinfo shows for @s, and more. Under slab_mutex. */
 static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 {
@@ -372,6 +415,7 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 	c->min_order = TM_OO_ORDER(min);
 	c->flags = tm_rd(s, TM_KC_FLAGS);
 	c->refcount = (int)tm_rd(s, TM_KC_REFCOUNT);
+	c->orders_exact = true;
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		const void *n = tm_kc_node(s, nid);
 		struct tm_node_stat *ns = &c->node[nid];
@@ -379,11 +423,13 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 		if (!n)
 			continue;
 		ns->present = true;
-		ns->slabs = atomic_long_read(tm_at(n, TM_KN_NR_SLABS));
-		ns->objs = atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS));
+		tm_read_orders(n, c->objperslab, c->min_objperslab, ns);
 		tm_read_partial(n, ns);
 		c->num_slabs += ns->slabs;
 		c->num_objs += ns->objs;
+		c->slabs_hi += ns->slabs_hi;
+		c->slabs_lo += ns->slabs_lo;
+		c->orders_exact &= ns->orders_exact;
 		c->partial_free += ns->partial_free;
 		c->partial_free_exact += ns->partial_free_exact;
 		c->approx |= ns->approx;

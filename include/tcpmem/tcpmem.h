@@ -154,6 +154,9 @@ struct tm_node_stat {
 	bool present;			/* the cache has a kmem_cache_node here */
 	unsigned long slabs;		/* nr_slabs */
 	unsigned long objs;		/* total_objects */
+	unsigned long slabs_hi;		/* of slabs: at the preferred order (oo) */
+	unsigned long slabs_lo;		/* of slabs: at the fallback order (min) */
+	bool orders_exact;		/* slabs and objs split into whole hi/lo */
 	unsigned long partial;		/* nr_partial: slabs on the partial list */
 	unsigned long partial_free;	/* free objects there, by the kernel's rule */
 	unsigned long partial_free_exact;
@@ -177,6 +180,9 @@ struct tm_cache_stat {
 	int refcount;
 	unsigned long num_objs;
 	unsigned long num_slabs;
+	unsigned long slabs_hi;		/* slabs at the preferred order */
+	unsigned long slabs_lo;		/* slabs at the fallback (min) order */
+	bool orders_exact;		/* every node's split came out whole */
 	unsigned long active_objs;	/* num_objs - partial_free (kernel's rule) */
 	unsigned long partial_free;
 	unsigned long partial_free_exact;
@@ -299,9 +305,15 @@ int tm_snapshot_release(struct inode *inode, struct file *file);
 
 /* ---- model: pure arithmetic on snapshots ------------------------------ */
 
+/* bytes of one slab at the preferred order, and at the fallback order */
 u64 tm_slab_bytes(const struct tm_cache_stat *c);
-/* effective bytes per object, in thousandths (rounded) */
+u64 tm_min_slab_bytes(const struct tm_cache_stat *c);
+/* bytes of all slabs of a cache, or of one node of it, each at its order */
+u64 tm_cache_bytes(const struct tm_cache_stat *c);
+u64 tm_node_bytes(const struct tm_cache_stat *c, const struct tm_node_stat *n);
+/* effective bytes per object (slab bytes / objects), in thousandths (rounded) */
 u64 tm_eff_milli(const struct tm_cache_stat *c);
+/* bytes lost at the end of a slab, averaged over the cache's slabs */
 u64 tm_tail_waste(const struct tm_cache_stat *c);
 /* used objects: active minus the free objects CPUs hold */
 unsigned long tm_used_objs(const struct tm_cache_stat *c);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fragment: leave the free memory of the machine in single pages, so that
+ * no block of order 1 or more can be made from what is free.
+ *
+ *   fragment READYFILE RESERVE_KB
+ *
+ * Faults in anonymous memory (no THP) until every zone but DMA is down to
+ * its low watermark plus RESERVE_KB (below it kswapd would start
+ * reclaiming, and nothing here is reclaimable), then frees, of every pair of buddy
+ * pages (pfn 2k, 2k+1) it holds both of, the odd one: each freed page's
+ * buddy stays allocated, so the buddy allocator cannot merge it (only
+ * compaction can, by moving pages, when something asks for a larger block
+ * and may wait for it). Writes "held=KB freed=KB" to READYFILE and waits
+ * for SIGTERM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHUNK (1UL << 20)
+#define MAX_CHUNKS 8192
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fragment: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/*
+ * kB a zone other than DMA (which user memory and slabs do not reach) has
+ * free above its low watermark plus @reserve_kb, summed over the zones
+ */
+static long above_low_kb(long page, long reserve_kb)
+{
+	long v, nfree = -1, sum = 0;
+	char line[256], zone[64] = "";
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		die("/proc/zoneinfo");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d, zone %63s", zone) == 1)
+			nfree = -1;
+		else if (sscanf(line, " pages free %ld", &v) == 1)
+			nfree = v;
+		else if (sscanf(line, " low %ld", &v) == 1 && nfree >= 0 &&
+			 strcmp(zone, "DMA")) {
+			v = nfree * (page / 1024) - v * (page / 1024) - reserve_kb;
+			if (v > 0)
+				sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+int main(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE), reserve, held = 0, freed = 0;
+	char *chunk[MAX_CHUNKS];
+	uint64_t *pfn, maxpfn = 0;
+	unsigned char *mine;
+	size_t per = CHUNK / page;
+	int n = 0, fd, i;
+	size_t k;
+	FILE *out;
+	sigset_t set;
+	int sig;
+
+	if (argc != 3)
+		return fprintf(stderr, "usage: fragment READYFILE RESERVE_KB\n"), 2;
+	reserve = atol(argv[2]);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	while (n < MAX_CHUNKS && above_low_kb(page, reserve) > (long)(CHUNK >> 10)) {
+		chunk[n] = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (chunk[n] == MAP_FAILED)
+			die("mmap");
+		madvise(chunk[n], CHUNK, MADV_NOHUGEPAGE);
+		for (k = 0; k < per; k++)
+			chunk[n][k * page] = 1;
+		n++;
+	}
+	pfn = calloc((size_t)n * per, sizeof(*pfn));
+	if (!pfn)
+		die("calloc");
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		die("/proc/self/pagemap");
+	for (i = 0; i < n; i++) {
+		off_t off = (off_t)((uintptr_t)chunk[i] / page) * sizeof(uint64_t);
+
+		if (pread(fd, pfn + i * per, per * sizeof(uint64_t), off) !=
+		    (ssize_t)(per * sizeof(uint64_t)))
+			die("pagemap");
+	}
+	close(fd);
+	for (k = 0; k < n * per; k++) {
+		if (!(pfn[k] >> 63) || !(pfn[k] & ((1ULL << 55) - 1)))
+			die("pagemap shows no pfn (not root?)");
+		pfn[k] &= (1ULL << 55) - 1;
+		if (pfn[k] > maxpfn)
+			maxpfn = pfn[k];
+	}
+	mine = calloc(maxpfn + 2, 1);
+	if (!mine)
+		die("calloc");
+	for (k = 0; k < n * per; k++)
+		mine[pfn[k]] = 1;
+	for (k = 0; k < n * per; k++) {
+		char *p = chunk[k / per] + (k % per) * page;
+
+		if ((pfn[k] & 1) && mine[pfn[k] ^ 1]) {
+			if (madvise(p, page, MADV_DONTNEED))
+				die("madvise");
+			freed++;
+		} else {
+			held++;
+		}
+	}
+	out = fopen(argv[1], "w");
+	if (!out)
+		die(argv[1]);
+	fprintf(out, "held=%ld freed=%ld\n", held * (page / 1024), freed * (page / 1024));
+	fclose(out);
+	sigwait(&set, &sig);
+	return 0;
+}
