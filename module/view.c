@@ -28,7 +28,9 @@ void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		u64 eff = tm_eff_milli(c), util = tm_util_milli(c);
 
 		if (!c->present) {
-			seq_printf(m, "%-19s %-28s\n", c->type, "- (not on this kernel)");
+			seq_printf(m, "%-19s %-28s\n", c->type, c->unavailable ?
+				   "- (unavailable: cache not validated, see dmesg)" :
+				   "- (not on this kernel)");
 			continue;
 		}
 		if (!tm_merged(c))
@@ -72,7 +74,8 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		u64 eff = tm_eff_milli(c);
 
 		if (!c->present) {
-			seq_printf(m, "type=%s present=0\n", c->type);
+			seq_printf(m, "type=%s present=0%s\n", c->type,
+				   c->unavailable ? " unavailable=1" : "");
 			continue;
 		}
 		seq_printf(m, "type=%s cache=%s present=1 active_objs=%lu num_objs=%lu objsize=%u object_size=%u align=%u objperslab=%u pagesperslab=%u active_slabs=%lu num_slabs=%lu",

@@ -76,8 +76,18 @@ enum tm_fid {
 	TM_NR_FIELDS
 };
 
+/* Structs the caches found through a data symbol hold (their sizes check them). */
+enum tm_held {
+	TM_HS_EPITEM,
+	TM_HS_EPPOLL_ENTRY,
+	TM_HS_EPITEMS_HEAD,	/* 6.1+ */
+	TM_HS_SK_BUFF,
+	TM_NR_HELD
+};
+
 struct tm_layout {
 	struct tm_member m[TM_NR_FIELDS];
+	u32 held_size[TM_NR_HELD];	/* sizeof, from BTF; 0: not unique there */
 	const char *sname[TM_NR_FIELDS];	/* struct the member was found in */
 	const char *mname[TM_NR_FIELDS];	/* member name found */
 	bool have[TM_NR_FIELDS];
@@ -91,6 +101,7 @@ struct tm_layout {
 };
 
 extern struct tm_layout tm_layout;
+extern const char *const tm_held_name[TM_NR_HELD];
 
 /* Read a resolved integer member (any size, bitfields extracted). */
 u64 tm_rd(const void *obj, enum tm_fid f);
@@ -112,6 +123,16 @@ static inline void __percpu *tm_rd_percpu(const void *obj, enum tm_fid f)
 }
 
 int tm_ksym_data(const char *name, unsigned long *addr);
+
+#define TM_KSYM_MAX	4
+/* every vmlinux data symbol of one name */
+struct tm_ksym_find {
+	const char *name;
+	int n;
+	unsigned long addr[TM_KSYM_MAX];
+};
+
+int tm_ksym_find_data(struct tm_ksym_find *f, int nr);
 
 int tm_layout_init(void);
 int tm_layout_show(struct seq_file *m);
@@ -168,6 +189,7 @@ struct tm_cache_stat {
 	const char *type;		/* tracked type, e.g. "tcp_bind_bucket" */
 	bool label;			/* @type names a use (lsm_sock), not a cache */
 	bool present;			/* the type exists on this kernel */
+	bool unavailable;		/* it may, but its cache was not validated */
 	char cache[TM_NAME_LEN];	/* name of the cache holding it */
 	u32 size;			/* s->size: objsize in /proc/slabinfo */
 	u32 object_size;

@@ -154,6 +154,25 @@ FNR == NR { tgt[$1] = $2; next }
 		print "ok aliases type=" t " cache=" c " merged=" r["merged"] " aliases=" list
 }' /tmp/tm_links /tmp/tm_c >> $V
 
+# caches found through a data symbol (a name kallsyms may hold twice): the
+# cache shown is the one /sys/kernel/slab/<type> stands for
+for t in eventpoll_epi eventpoll_pwq ep_head skbuff_head_cache; do
+	rec=$(grep "^type=$t " /tmp/tm_c)
+	c=$(echo "$rec" | sed -n 's/.* cache=\([^ ]*\) .*/\1/p')
+	if [ ! -e /sys/kernel/slab/$t ]; then
+		case "$rec" in
+		*" present=0"*) echo "ok symbol-cache type=$t: not on this kernel (no /sys/kernel/slab/$t)" ;;
+		*) echo "bad symbol-cache type=$t: shown as $c, but /sys/kernel/slab has no $t" ;;
+		esac
+	elif [ -z "$c" ]; then
+		echo "bad symbol-cache type=$t: not shown ($rec), /sys/kernel/slab/$t exists"
+	elif [ "$(readlink -f /sys/kernel/slab/$t)" = "$(readlink -f /sys/kernel/slab/$c)" ]; then
+		echo "ok symbol-cache type=$t: $c, as /sys/kernel/slab/$t -> $(readlink -f /sys/kernel/slab/$t)"
+	else
+		echo "bad symbol-cache type=$t: shown in $c, but /sys/kernel/slab/$t -> $(readlink -f /sys/kernel/slab/$t)"
+	fi
+done >> $V
+
 # merged types are absent from /proc/slabinfo under their own name
 awk '
 FNR == NR { if (NR > 2) si[$1] = 1; next }
