@@ -440,8 +440,12 @@ int tm_layout_init(void)
 		if (tm_btf_struct(btf, tm_held_name[i], &id, &tm_layout.held_size[i]))
 			tm_layout.held_size[i] = 0;
 	}
-	tm_layout.slabinfo_approx = tm_btf_has_func(btf, "count_partial_free_approx");
+	tm_layout.approx_btf = tm_btf_has_func(btf, "count_partial_free_approx");
 	tm_btf_free(btf);
+	/* compat.h: the version decides; a BTF entry proves it on any version */
+	tm_layout.slabinfo_approx = TM_SLABINFO_APPROX || tm_layout.approx_btf;
+	if (!TM_SLABINFO_APPROX && tm_layout.approx_btf)
+		pr_info("count_partial_free_approx() is in BTF before 6.10: /proc/slabinfo approximates here\n");
 	if (ret)
 		return ret;
 	ret = tm_layout_nodes();
@@ -479,6 +483,8 @@ int tm_layout_show(struct seq_file *m)
 		else
 			seq_printf(m, "struct=%s absent\n", tm_held_name[i]);
 	}
-	seq_printf(m, "func=count_partial_free_approx present=%d\n", l->slabinfo_approx);
+	seq_printf(m, "func=count_partial_free_approx present=%d\n", l->approx_btf);
+	seq_printf(m, "slabinfo_approx=%d by_version=%d by_btf=%d\n", l->slabinfo_approx,
+		   TM_SLABINFO_APPROX, l->approx_btf);
 	return 0;
 }

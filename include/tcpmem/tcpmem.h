@@ -95,7 +95,8 @@ struct tm_layout {
 	u32 node_stride;		/* bytes per node[] / per_node[] element */
 	u32 node_slots;			/* elements in that array */
 	u32 pnp_size;			/* sizeof(struct kmem_cache_per_node_ptrs) */
-	bool slabinfo_approx;		/* kernel has count_partial_free_approx() */
+	bool slabinfo_approx;		/* /proc/slabinfo approximates (6.10+) */
+	bool approx_btf;		/* count_partial_free_approx() is in BTF */
 	bool cpu_free;			/* per-CPU free objects can be counted */
 	bool sheaves;			/* 7.2: ... and they are in sheaves */
 };
