@@ -7,12 +7,16 @@
  *
  * Faults in anonymous memory (no THP) until every zone but DMA is down to
  * its low watermark plus RESERVE_KB (below it kswapd would start
- * reclaiming, and nothing here is reclaimable), then frees, of every pair of buddy
- * pages (pfn 2k, 2k+1) it holds both of, the odd one: each freed page's
- * buddy stays allocated, so the buddy allocator cannot merge it (only
- * compaction can, by moving pages, when something asks for a larger block
- * and may wait for it). Writes "held=KB freed=KB" to READYFILE and waits
- * for SIGTERM.
+ * reclaiming, and nothing here is reclaimable), then frees pages so that
+ * no free block of order 3 can form: of every pair of buddy pages (pfn 2k,
+ * 2k+1) it holds both of, the odd one, whose buddy stays allocated. In one
+ * of 16 aligned groups of 8 pages it holds whole, it frees the first 4
+ * instead (a block of order 2), in another two blocks of order 1: forks
+ * (an order-1 pgd) and task_structs (order 2) need those, and would
+ * otherwise wake the OOM killer. What it keeps is mlocked on fault (no
+ * page is brought back in) so that, with vm.compact_unevictable_allowed=0,
+ * compaction cannot move it to rebuild larger blocks. Writes "held=KB
+ * freed=KB" to READYFILE and waits for SIGTERM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +28,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 #define CHUNK (1UL << 20)
 #define MAX_CHUNKS 8192
@@ -113,15 +121,25 @@ int main(int argc, char **argv)
 		if (pfn[k] > maxpfn)
 			maxpfn = pfn[k];
 	}
-	mine = calloc(maxpfn + 2, 1);
+	mine = calloc(maxpfn + 8, 1);
 	if (!mine)
 		die("calloc");
 	for (k = 0; k < n * per; k++)
 		mine[pfn[k]] = 1;
 	for (k = 0; k < n * per; k++) {
 		char *p = chunk[k / per] + (k % per) * page;
+		uint64_t g = pfn[k] & ~7ULL, q = pfn[k] & 7, j;
+		int whole = 1, drop;
 
-		if ((pfn[k] & 1) && mine[pfn[k] ^ 1]) {
+		for (j = 0; j < 8; j++)
+			whole &= mine[g + j];
+		if (whole && (g >> 3) % 16 == 0)
+			drop = q < 4;			/* an order-2 block */
+		else if (whole && (g >> 3) % 16 == 1)
+			drop = q == 0 || q == 1 || q == 4 || q == 5;	/* two of order 1 */
+		else
+			drop = (pfn[k] & 1) && mine[pfn[k] ^ 1];
+		if (drop) {
 			if (madvise(p, page, MADV_DONTNEED))
 				die("madvise");
 			freed++;
@@ -129,6 +147,9 @@ int main(int argc, char **argv)
 			held++;
 		}
 	}
+	for (i = 0; i < n; i++)
+		if (mlock2(chunk[i], CHUNK, MLOCK_ONFAULT))
+			die("mlock2");
 	out = fopen(argv[1], "w");
 	if (!out)
 		die(argv[1]);

@@ -193,10 +193,11 @@ if [ -n "$debug" ]; then
 else
 	: > /tmp/tm_sysctl
 	# nothing rebuilds large blocks behind the test's back: no proactive
-	# compaction, no boosted reclaim (compaction on demand stays: forks
-	# need order-1 blocks, and without it they would wake the OOM killer)
+	# compaction, no boosted reclaim, and held (mlocked) pages are not
+	# moved; fragment leaves blocks of order 1 and 2 for forks
 	sysctl_set compaction_proactiveness 0
 	sysctl_set watermark_boost_factor 0
+	sysctl_set compact_unevictable_allowed 0
 	# the watermarks (raised for THP to tens of MB) are free memory in
 	# large blocks that fragment cannot take: lower them
 	sysctl_set min_free_kbytes 4096
