@@ -35,6 +35,7 @@
 
 #define CHUNK (1UL << 20)
 #define MAX_CHUNKS 8192
+#define MAX_PFN (1UL << 22)	/* 16 GB of 4 KB pages */
 
 static void die(const char *what)
 {
@@ -90,6 +91,13 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	/* everything it needs later, in place before memory runs short */
+	pfn = malloc(MAX_CHUNKS * per * sizeof(*pfn));
+	mine = malloc(MAX_PFN);
+	if (!pfn || !mine)
+		die("malloc");
+	memset(pfn, 0, MAX_CHUNKS * per * sizeof(*pfn));
+	memset(mine, 0, MAX_PFN);
 	while (n < MAX_CHUNKS && above_low_kb(page, reserve) > (long)(CHUNK >> 10)) {
 		chunk[n] = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -100,9 +108,6 @@ int main(int argc, char **argv)
 			chunk[n][k * page] = 1;
 		n++;
 	}
-	pfn = calloc((size_t)n * per, sizeof(*pfn));
-	if (!pfn)
-		die("calloc");
 	fd = open("/proc/self/pagemap", O_RDONLY);
 	if (fd < 0)
 		die("/proc/self/pagemap");
@@ -121,9 +126,8 @@ int main(int argc, char **argv)
 		if (pfn[k] > maxpfn)
 			maxpfn = pfn[k];
 	}
-	mine = calloc(maxpfn + 8, 1);
-	if (!mine)
-		die("calloc");
+	if (maxpfn + 8 > MAX_PFN)
+		die("pfn beyond 16 GB");
 	for (k = 0; k < n * per; k++)
 		mine[pfn[k]] = 1;
 	for (k = 0; k < n * per; k++) {

@@ -210,7 +210,7 @@ else
 	# large slabs would leave large blocks for the sockets
 	s0=$(slab_kb)
 	p0=$(tm_slab_total)
-	"$TM_DIR/fragment" /tmp/tm_frag 256 &
+	"$TM_DIR/fragment" /tmp/tm_frag 1024 &
 	frag_pid=$!
 	i=0
 	while [ ! -f /tmp/tm_frag ] && kill -0 $frag_pid 2>/dev/null && [ $i -lt 1500 ]; do
