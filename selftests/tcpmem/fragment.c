@@ -15,8 +15,9 @@
  * (an order-1 pgd) and task_structs (order 2) need those, and would
  * otherwise wake the OOM killer. What it keeps is mlocked on fault (no
  * page is brought back in) so that, with vm.compact_unevictable_allowed=0,
- * compaction cannot move it to rebuild larger blocks. Writes "held=KB
- * freed=KB" to READYFILE and waits for SIGTERM.
+ * compaction cannot move it to rebuild larger blocks. Then it takes, one
+ * by one, the blocks of order 3 or more still free (see below). Writes
+ * what it did to READYFILE and waits for SIGTERM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef MLOCK_ONFAULT
@@ -71,6 +73,30 @@ static long above_low_kb(long page, long reserve_kb)
 	return sum;
 }
 
+/* free blocks of order 3 or more in the zones but DMA (/proc/buddyinfo) */
+static long blocks_ge3(void)
+{
+	char line[512], zone[64];
+	long sum = 0, v;
+	int off, o;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		die("/proc/buddyinfo");
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (sscanf(line, "Node %*d, zone %63s%n", zone, &off) != 1 || !strcmp(zone, "DMA"))
+			continue;
+		p = line + off;
+		for (o = 0; sscanf(p, "%ld%n", &v, &off) == 1; o++, p += off)
+			if (o >= 3)
+				sum += v;
+	}
+	fclose(f);
+	return sum;
+}
+
 int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE), reserve, held = 0, freed = 0;
@@ -78,7 +104,8 @@ int main(int argc, char **argv)
 	uint64_t *pfn, maxpfn = 0;
 	unsigned char *mine;
 	size_t per = CHUNK / page;
-	int n = 0, fd, i;
+	int n = 0, fd, i, npipes = 0;
+	struct rlimit rl;
 	size_t k;
 	FILE *out;
 	sigset_t set;
@@ -154,10 +181,32 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (mlock2(chunk[i], CHUNK, MLOCK_ONFAULT))
 			die("mlock2");
+	/*
+	 * What is left free in blocks of order 3 or more (the low watermarks'
+	 * worth the fill could not take, and what reclaim freed) is taken one
+	 * block at a time: a 2 MB pipe's buffer array (512 x 40 bytes) is a
+	 * kmalloc of order 3, straight from the buddy allocator. Two are left:
+	 * an order-3 kmalloc that finds none would wake the OOM killer.
+	 */
+	rl.rlim_cur = rl.rlim_max = 65536;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	while (blocks_ge3() > 2 && npipes < 8192) {
+		int fds[2];
+
+		if (pipe(fds))
+			break;
+		if (fcntl(fds[0], F_SETPIPE_SZ, 2 << 20) < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			break;
+		}
+		npipes++;
+	}
 	out = fopen(argv[1], "w");
 	if (!out)
 		die(argv[1]);
-	fprintf(out, "held=%ld freed=%ld\n", held * (page / 1024), freed * (page / 1024));
+	fprintf(out, "held=%ld freed=%ld order3_blocks_taken=%d left=%ld\n", held * (page / 1024),
+		freed * (page / 1024), npipes, blocks_ge3());
 	fclose(out);
 	sigwait(&set, &sig);
 	return 0;
