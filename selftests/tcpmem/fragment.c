@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 	size_t per = CHUNK / page;
 	int n = 0, fd, i, npipes = 0;
 	struct rlimit rl;
+	char tmp[4096];
 	size_t k;
 	FILE *out;
 	sigset_t set;
@@ -202,12 +203,14 @@ int main(int argc, char **argv)
 		}
 		npipes++;
 	}
-	out = fopen(argv[1], "w");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
+	out = fopen(tmp, "w");
 	if (!out)
-		die(argv[1]);
+		die(tmp);
 	fprintf(out, "held=%ld freed=%ld order3_blocks_taken=%d left=%ld\n", held * (page / 1024),
 		freed * (page / 1024), npipes, blocks_ge3());
-	fclose(out);
+	if (fclose(out) || rename(tmp, argv[1]))
+		die(argv[1]);
 	sigwait(&set, &sig);
 	return 0;
 }
