@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,6 +98,50 @@ static long blocks_ge3(void)
 	return sum;
 }
 
+/* pages on @cpu's per-CPU free lists (all orders), from /proc/zoneinfo */
+static long pcp_pages(int cpu)
+{
+	char line[256];
+	long sum = 0, v;
+	int cur = -1, c;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		die("/proc/zoneinfo");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " cpu: %d", &c) == 1)
+			cur = c;
+		else if (sscanf(line, " count: %ld", &v) == 1 && cur == cpu)
+			sum += v;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* one block of order 3 taken: a 2 MB pipe's buffer array (512 x 40 bytes) */
+static int take_block(void)
+{
+	int fds[2];
+
+	if (pipe(fds))
+		return -1;
+	if (fcntl(fds[0], F_SETPIPE_SZ, 2 << 20) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE), reserve, held = 0, freed = 0;
@@ -104,7 +149,7 @@ int main(int argc, char **argv)
 	uint64_t *pfn, maxpfn = 0;
 	unsigned char *mine;
 	size_t per = CHUNK / page;
-	int n = 0, fd, i, npipes = 0;
+	int n = 0, fd, i, npipes = 0, c, ncpu;
 	struct rlimit rl;
 	char tmp[4096];
 	size_t k;
@@ -185,23 +230,31 @@ int main(int argc, char **argv)
 	/*
 	 * What is left free in blocks of order 3 or more (the low watermarks'
 	 * worth the fill could not take, and what reclaim freed) is taken one
-	 * block at a time: a 2 MB pipe's buffer array (512 x 40 bytes) is a
-	 * kmalloc of order 3, straight from the buddy allocator. Two are left:
-	 * an order-3 kmalloc that finds none would wake the OOM killer.
+	 * block at a time (a kmalloc of order 3, straight from the buddy
+	 * allocator), first from the buddy lists until two are left (an
+	 * order-3 kmalloc that finds none would wake the OOM killer), then on
+	 * each CPU from its per-CPU lists (which hold order-3 pages too, out of
+	 * /proc/buddyinfo's sight) while a block taken shrinks them.
 	 */
 	rl.rlim_cur = rl.rlim_max = 65536;
 	setrlimit(RLIMIT_NOFILE, &rl);
-	while (blocks_ge3() > 2 && npipes < 8192) {
-		int fds[2];
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	for (c = 0; c < ncpu; c++) {
+		pin(c);
+		while (blocks_ge3() > 2 && npipes < 16384 && !take_block())
+			npipes++;
+	}
+	for (c = 0; c < ncpu; c++) {
+		pin(c);
+		while (npipes < 16384) {
+			long before = pcp_pages(c);
 
-		if (pipe(fds))
-			break;
-		if (fcntl(fds[0], F_SETPIPE_SZ, 2 << 20) < 0) {
-			close(fds[0]);
-			close(fds[1]);
-			break;
+			if (before < 8 || take_block())
+				break;
+			npipes++;
+			if (before - pcp_pages(c) < 8)
+				break;	/* it came from elsewhere */
 		}
-		npipes++;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
 	out = fopen(tmp, "w");
