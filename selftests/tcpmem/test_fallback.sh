@@ -198,10 +198,14 @@ else
 	sysctl_set compaction_proactiveness 0
 	sysctl_set watermark_boost_factor 0
 	sysctl_set compact_unevictable_allowed 0
+	# a failed order-3 attempt wakes kswapd, whose shrinkers would free
+	# dentries and inodes, and with them whole slabs of large blocks: drop
+	# them now, and keep the dcache and icache shrinkers off meanwhile
+	sysctl_set vfs_cache_pressure 0
 	# the watermarks (raised for THP to tens of MB) are free memory in
 	# large blocks that fragment cannot take: lower them
 	sysctl_set min_free_kbytes 4096
-	echo 1 > /proc/sys/vm/drop_caches
+	echo 3 > /proc/sys/vm/drop_caches
 	rm -f /tmp/tm_ready /tmp/tm_ready.set /tmp/tm_frag
 	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready -p 23000 est:3000 &
 	tm_load_pid=$!
