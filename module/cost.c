@@ -8,24 +8,56 @@
 
 #include "tcpmem/tcpmem.h"
 
-/* S = PAGE_SIZE << order */
+/* S = PAGE_SIZE << order: one slab at the preferred order */
 u64 tm_slab_bytes(const struct tm_cache_stat *c)
 {
 	return (u64)PAGE_SIZE << c->order;
 }
 
-/* E = S / objperslab, in thousandths, rounded to nearest */
+/* Smin = PAGE_SIZE << min_order: one slab at the fallback order */
+u64 tm_min_slab_bytes(const struct tm_cache_stat *c)
+{
+	return (u64)PAGE_SIZE << c->min_order;
+}
+
+/* B = hi x S + lo x Smin */
+u64 tm_cache_bytes(const struct tm_cache_stat *c)
+{
+	return c->slabs_hi * tm_slab_bytes(c) + c->slabs_lo * tm_min_slab_bytes(c);
+}
+
+u64 tm_node_bytes(const struct tm_cache_stat *c, const struct tm_node_stat *n)
+{
+	return n->slabs_hi * tm_slab_bytes(c) + n->slabs_lo * tm_min_slab_bytes(c);
+}
+
+/*
+ * E = B / num_objs, in thousandths, rounded to nearest: what an object
+ * costs in the slabs the cache has now; S / objperslab while it has none.
+ */
 u64 tm_eff_milli(const struct tm_cache_stat *c)
 {
+	if (c->num_objs)
+		return div64_u64(tm_cache_bytes(c) * 1000 + c->num_objs / 2, c->num_objs);
 	if (!c->objperslab)
 		return 0;
 	return div_u64(tm_slab_bytes(c) * 1000 + c->objperslab / 2, c->objperslab);
 }
 
-/* S - objperslab * size */
+/*
+ * Tail waste: S - objperslab x size per preferred slab, Smin -
+ * min_objperslab x size per fallback slab; averaged over the slabs
+ * (rounded), the preferred slab's while there are none.
+ */
 u64 tm_tail_waste(const struct tm_cache_stat *c)
 {
-	return tm_slab_bytes(c) - (u64)c->objperslab * c->size;
+	u64 w = tm_slab_bytes(c) - (u64)c->objperslab * c->size;
+	u64 wmin = tm_min_slab_bytes(c) - (u64)c->min_objperslab * c->size;
+	unsigned long n = c->slabs_hi + c->slabs_lo;
+
+	if (!n)
+		return w;
+	return div64_u64(c->slabs_hi * w + c->slabs_lo * wmin + n / 2, n);
 }
 
 unsigned long tm_used_objs(const struct tm_cache_stat *c)
@@ -35,10 +67,10 @@ unsigned long tm_used_objs(const struct tm_cache_stat *c)
 	return c->cpu_free_ok && c->cpu_free <= used ? used - c->cpu_free : used;
 }
 
-/* used objects * object_size / (num_slabs * S), in thousandths */
+/* used objects * object_size / B, in thousandths */
 u64 tm_util_milli(const struct tm_cache_stat *c)
 {
-	u64 bytes = (u64)c->num_slabs * tm_slab_bytes(c);
+	u64 bytes = tm_cache_bytes(c);
 
 	if (!bytes)
 		return 0;

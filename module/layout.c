@@ -23,6 +23,13 @@ struct mutex *tm_slab_mutex;		/* the kernel's slab_mutex: guards slab_caches */
 
 #define TM_OPT	1	/* optional: absence is a missing feature, not an error */
 
+const char *const tm_held_name[TM_NR_HELD] = {
+	[TM_HS_EPITEM]		= "epitem",
+	[TM_HS_EPPOLL_ENTRY]	= "eppoll_entry",
+	[TM_HS_EPITEMS_HEAD]	= "epitems_head",
+	[TM_HS_SK_BUFF]		= "sk_buff",
+};
+
 struct tm_field_def {
 	const char *sname;
 	const char *alt;	/* struct to try when @sname does not exist */
@@ -406,7 +413,7 @@ int tm_layout_init(void)
 {
 	unsigned long a;
 	struct tm_btf *btf;
-	int ret;
+	int ret, i;
 
 	ret = tm_ksym_data("slab_caches", &a);
 	if (ret) {
@@ -427,8 +434,18 @@ int tm_layout_init(void)
 		return ret;
 	}
 	ret = tm_layout_resolve(btf);
-	tm_layout.slabinfo_approx = tm_btf_has_func(btf, "count_partial_free_approx");
+	for (i = 0; i < TM_NR_HELD; i++) {
+		u32 id;
+
+		if (tm_btf_struct(btf, tm_held_name[i], &id, &tm_layout.held_size[i]))
+			tm_layout.held_size[i] = 0;
+	}
+	tm_layout.approx_btf = tm_btf_has_func(btf, "count_partial_free_approx");
 	tm_btf_free(btf);
+	/* compat.h: the version decides; a BTF entry proves it on any version */
+	tm_layout.slabinfo_approx = TM_SLABINFO_APPROX || tm_layout.approx_btf;
+	if (!TM_SLABINFO_APPROX && tm_layout.approx_btf)
+		pr_info("count_partial_free_approx() is in BTF before 6.10: /proc/slabinfo approximates here\n");
 	if (ret)
 		return ret;
 	ret = tm_layout_nodes();
@@ -460,6 +477,14 @@ int tm_layout_show(struct seq_file *m)
 		if (!l->have[i])
 			seq_printf(m, "struct=%s member=%s absent\n", tm_fields[i].sname,
 				   tm_fields[i].mname);
-	seq_printf(m, "func=count_partial_free_approx present=%d\n", l->slabinfo_approx);
+	for (i = 0; i < TM_NR_HELD; i++) {
+		if (l->held_size[i])
+			seq_printf(m, "struct=%s size=%u\n", tm_held_name[i], l->held_size[i]);
+		else
+			seq_printf(m, "struct=%s absent\n", tm_held_name[i]);
+	}
+	seq_printf(m, "func=count_partial_free_approx present=%d\n", l->approx_btf);
+	seq_printf(m, "slabinfo_approx=%d by_version=%d by_btf=%d\n", l->slabinfo_approx,
+		   TM_SLABINFO_APPROX, l->approx_btf);
 	return 0;
 }

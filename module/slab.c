@@ -5,6 +5,7 @@
  * computes it, plus per-node and per-CPU figures.
  */
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -110,39 +111,100 @@ static int tm_probe_socket(void)
 	return ret;
 }
 
-static int tm_ksym_cache(const char *sym, const void **cache)
-{
-	unsigned long a;
-	int ret = tm_ksym_data(sym, &a);
+static bool tm_on_list(const void *want);
 
-	if (ret) {
-		pr_err("symbol %s: not resolved as data (%d)\n", sym, ret);
-		return ret;
-	}
-	*cache = *(const void **)a;
-	return 0;
+/* Caches found only through a static variable of the file that made them. */
+struct tm_sym_cache {
+	enum tm_type type;
+	const char *sym;
+	enum tm_held held;	/* the struct the cache was created for */
+	bool opt;		/* a kernel without the symbol lacks the type */
+};
+
+static const struct tm_sym_cache tm_sym_caches[] = {
+	{ TM_T_EPI, "epi_cache", TM_HS_EPITEM, false },
+	{ TM_T_PWQ, "pwq_cache", TM_HS_EPPOLL_ENTRY, false },
+	{ TM_T_EP_HEAD, "ephead_cache", TM_HS_EPITEMS_HEAD, true },	/* 6.1+ */
+#ifndef TM_HAVE_NET_HOTDATA
+	{ TM_T_SKB, "skbuff_head_cache", TM_HS_SK_BUFF, false },
+#endif
+};
+
+/* Types whose symbol could not be validated: shown unavailable. */
+static bool tm_type_unvalidated[TM_NR_TYPES];
+
+/*
+ * Does the variable at @addr point to a cache made for a struct of @sz
+ * bytes? kmem_cache_create(name, sizeof(T), ...) sets object_size to
+ * sizeof(T). A cache merged into another has the larger object_size of
+ * the two, and the merge (mm/slab_common.c find_mergeable()) only takes a
+ * cache whose stride is less than a pointer more than sizeof(T) aligned
+ * (at most to a cache line, SLAB_HWCACHE_ALIGN). Under slab_mutex.
+ */
+static const void *tm_sym_cache_check(unsigned long addr, u32 sz)
+{
+	u32 osz, max = ALIGN(sz, max_t(u32, cache_line_size(), sizeof(void *))) + sizeof(void *);
+	const void *s;
+
+	if (copy_from_kernel_nofault(&s, (const void *)addr, sizeof(s)) || !s || !tm_on_list(s))
+		return NULL;
+	osz = tm_rd(s, TM_KC_OBJECT_SIZE);
+	if (osz < sz || osz >= max)
+		return NULL;
+	return s;
 }
 
-/* as tm_ksym_cache(), but a symbol the kernel does not have is no error */
-static int tm_ksym_cache_opt(const char *sym, const void **cache)
+/*
+ * Each symbol-found cache: every vmlinux data symbol of that name is a
+ * candidate (kallsyms can hold two: pwq_cache is in fs/eventpoll.c and in
+ * kernel/workqueue.c), and exactly one candidate must point to a cache on
+ * the slab list whose object size is that of the struct from BTF. None, or
+ * more than one, is never guessed: the type is shown unavailable and dmesg
+ * says why. The load goes on.
+ */
+static void tm_sym_caches_init(void)
 {
-	unsigned long a;
-	int ret = tm_ksym_data(sym, &a);
+	struct tm_ksym_find f[ARRAY_SIZE(tm_sym_caches)];
+	int i, k;
 
-	if (ret == -ENOENT)
-		return 0;
-	if (ret) {
-		pr_err("symbol %s: not resolved as data (%d)\n", sym, ret);
-		return ret;
+	for (i = 0; i < ARRAY_SIZE(tm_sym_caches); i++)
+		f[i].name = tm_sym_caches[i].sym;
+	tm_ksym_find_data(f, ARRAY_SIZE(f));
+	mutex_lock(tm_slab_mutex);
+	for (i = 0; i < ARRAY_SIZE(tm_sym_caches); i++) {
+		const struct tm_sym_cache *d = &tm_sym_caches[i];
+		u32 sz = tm_layout.held_size[d->held];
+		const void *found = NULL, *s;
+		int valid = 0;
+
+		if (!f[i].n && d->opt)
+			continue;	/* this kernel has no such type */
+		for (k = 0; k < f[i].n && sz; k++) {
+			s = tm_sym_cache_check(f[i].addr[k], sz);
+			if (s) {
+				found = s;
+				valid++;
+			}
+		}
+		if (valid == 1) {
+			tm_type_cache[d->type] = found;
+			continue;
+		}
+		tm_type_unvalidated[d->type] = true;
+		if (!sz)
+			pr_warn("%s: no unique struct %s in BTF to check symbol %s against: shown unavailable\n",
+				tm_type_name[d->type], tm_held_name[d->held], d->sym);
+		else
+			pr_warn("%s: %d data symbol(s) %s, %d pointing to a cache of struct %s (%u bytes): shown unavailable\n",
+				tm_type_name[d->type], f[i].n, d->sym, valid,
+				tm_held_name[d->held], sz);
 	}
-	*cache = *(const void **)a;
-	return 0;
+	mutex_unlock(tm_slab_mutex);
 }
 
 int tm_slab_init(void)
 {
 	const struct inet_hashinfo *h = init_net.ipv4.tcp_death_row.hashinfo;
-	int ret;
 
 	tm_type_cache[TM_T_TCP] = tcp_prot.slab;
 	tm_type_cache[TM_T_TW_TCP] = tcp_prot.twsk_prot->twsk_slab;
@@ -159,20 +221,8 @@ int tm_slab_init(void)
 		tm_type_cache[TM_T_BIND2] = tm_rd_ptr(h, TM_HI_BIND2_CACHEP);
 #ifdef TM_HAVE_NET_HOTDATA
 	tm_type_cache[TM_T_SKB] = net_hotdata.skbuff_cache;
-#else
-	ret = tm_ksym_cache("skbuff_head_cache", &tm_type_cache[TM_T_SKB]);
-	if (ret)
-		return ret;
 #endif
-	ret = tm_ksym_cache("epi_cache", &tm_type_cache[TM_T_EPI]);
-	if (ret)
-		return ret;
-	ret = tm_ksym_cache("pwq_cache", &tm_type_cache[TM_T_PWQ]);
-	if (ret)
-		return ret;
-	/* 6.1+ only: a missing symbol is a type this kernel does not have */
-	if (tm_ksym_cache_opt("ephead_cache", &tm_type_cache[TM_T_EP_HEAD]))
-		return -EINVAL;
+	tm_sym_caches_init();
 	return tm_probe_socket();
 }
 
@@ -356,6 +406,49 @@ static void tm_read_partial(const void *n, struct tm_node_stat *ns)
 	ns->partial_free_exact = exact;
 }
 
+/*
+ * A slab holds oo objects at the preferred order, or min objects at the
+ * fallback order (when no block of the preferred order was free), so a
+ * node's slabs and objects split exactly:
+ *	hi = (objs - slabs x min) / (oo - min), lo = slabs - hi.
+ * The two counters move one after the other when a slab comes or goes:
+ * they are read until the slab count held still around the objects, and a
+ * split that does not come out whole is clamped and flagged.
+ */
+static void tm_read_orders(const void *n, u32 oo_objs, u32 min_objs, struct tm_node_stat *ns)
+{
+	unsigned long extra, hi;
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		ns->slabs = atomic_long_read(tm_at(n, TM_KN_NR_SLABS));
+		/* the kernel adds slabs first, then objects: read in that order */
+		smp_rmb();
+		ns->objs = atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS));
+		/* objects before the second read of slabs */
+		smp_rmb();
+		if (atomic_long_read(tm_at(n, TM_KN_NR_SLABS)) == ns->slabs)
+			break;
+	}
+	if (oo_objs <= min_objs) {	/* one geometry: every slab is "hi" */
+		ns->slabs_hi = ns->slabs;
+		ns->slabs_lo = 0;
+		ns->orders_exact = ns->objs == (u64)ns->slabs * oo_objs;
+		return;
+	}
+	if (ns->objs < ns->slabs * min_objs) {
+		hi = 0;
+		ns->orders_exact = false;
+	} else {
+		extra = ns->objs - ns->slabs * min_objs;
+		hi = extra / (oo_objs - min_objs);
+		ns->orders_exact = !(extra % (oo_objs - min_objs)) && hi <= ns->slabs;
+		hi = min(hi, ns->slabs);
+	}
+	ns->slabs_hi = hi;
+	ns->slabs_lo = ns->slabs - hi;
+}
+
 /* Everything /proc/slabinfo shows for @s, and more. Under slab_mutex. */
 static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 {
@@ -372,6 +465,7 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 	c->min_order = TM_OO_ORDER(min);
 	c->flags = tm_rd(s, TM_KC_FLAGS);
 	c->refcount = (int)tm_rd(s, TM_KC_REFCOUNT);
+	c->orders_exact = true;
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		const void *n = tm_kc_node(s, nid);
 		struct tm_node_stat *ns = &c->node[nid];
@@ -379,11 +473,13 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 		if (!n)
 			continue;
 		ns->present = true;
-		ns->slabs = atomic_long_read(tm_at(n, TM_KN_NR_SLABS));
-		ns->objs = atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS));
+		tm_read_orders(n, c->objperslab, c->min_objperslab, ns);
 		tm_read_partial(n, ns);
 		c->num_slabs += ns->slabs;
 		c->num_objs += ns->objs;
+		c->slabs_hi += ns->slabs_hi;
+		c->slabs_lo += ns->slabs_lo;
+		c->orders_exact &= ns->orders_exact;
 		c->partial_free += ns->partial_free;
 		c->partial_free_exact += ns->partial_free_exact;
 		c->approx |= ns->approx;
@@ -550,6 +646,7 @@ int tm_snapshot_caches(struct tm_snapshot *snap)
 		snap->cache[i].type = i < TM_NR_TYPES ? tm_type_name[i] : tm_extra[i - TM_NR_TYPES];
 		snap->cache[i].node = snap->nodes + i * nr_node_ids;
 		snap->cache[i].label = i >= TM_T_LSM_SOCK && i <= TM_T_LSM_FILE;
+		snap->cache[i].unavailable = i < TM_NR_TYPES && tm_type_unvalidated[i];
 	}
 	mutex_lock(tm_slab_mutex);
 	for (i = 0; i < snap->nr_caches; i++) {

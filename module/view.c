@@ -28,7 +28,9 @@ void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		u64 eff = tm_eff_milli(c), util = tm_util_milli(c);
 
 		if (!c->present) {
-			seq_printf(m, "%-19s %-28s\n", c->type, "- (not on this kernel)");
+			seq_printf(m, "%-19s %-28s\n", c->type, c->unavailable ?
+				   "- (unavailable: cache not validated, see dmesg)" :
+				   "- (not on this kernel)");
 			continue;
 		}
 		if (!tm_merged(c))
@@ -45,9 +47,19 @@ void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
 			   c->active_objs, c->approx ? '~' : ' ', used, c->num_slabs,
 			   util / 10, util % 10);
 	}
+	for (i = 0; i < snap->nr_caches; i++) {
+		const struct tm_cache_stat *c = &snap->cache[i];
+
+		if (c->present && c->slabs_lo)
+			seq_printf(m, "fallback: %s: %lu of %lu slabs at order %u (%u objs/slab), not %u%s\n",
+				   c->type, c->slabs_lo, c->num_slabs, c->min_order,
+				   c->min_objperslab, c->order,
+				   c->orders_exact ? "" : " (counters moving: approximate)");
+	}
 	seq_puts(m, "# objsize: bytes per object with metadata and padding (slabinfo <objsize>)\n"
-		    "# eff_B: slab bytes / objs per slab, what one object really costs\n"
-		    "# waste/slab: slab bytes - objs/slab x objsize, lost at the end of each slab\n"
+		    "# eff_B: bytes of the cache's slabs / its objects, what one object really costs\n"
+		    "# waste/slab: slab bytes - objs/slab x objsize, lost at the end of a slab (average)\n"
+		    "# fallback: slabs allocated at the cache's minimum order, counted at that order\n"
 		    "# active: slabinfo <active_objs> (~: the kernel's approximation)\n"
 		    "# used: active minus free objects held by CPUs (-: not countable here)\n"
 		    "# util: used x object_size / (slabs x slab bytes)\n");
@@ -62,7 +74,8 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		u64 eff = tm_eff_milli(c);
 
 		if (!c->present) {
-			seq_printf(m, "type=%s present=0\n", c->type);
+			seq_printf(m, "type=%s present=0%s\n", c->type,
+				   c->unavailable ? " unavailable=1" : "");
 			continue;
 		}
 		seq_printf(m, "type=%s cache=%s present=1 active_objs=%lu num_objs=%lu objsize=%u object_size=%u align=%u objperslab=%u pagesperslab=%u active_slabs=%lu num_slabs=%lu",
@@ -72,6 +85,9 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_printf(m, " min_objperslab=%u min_pagesperslab=%u slab_bytes=%llu eff_bytes=%llu.%03llu tail_waste=%llu padding=%u",
 			   c->min_objperslab, 1U << c->min_order, tm_slab_bytes(c),
 			   eff / 1000, eff % 1000, tm_tail_waste(c), c->size - c->object_size);
+		seq_printf(m, " slabs_hi=%lu slabs_lo=%lu orders_exact=%d min_slab_bytes=%llu bytes=%llu",
+			   c->slabs_hi, c->slabs_lo, c->orders_exact, tm_min_slab_bytes(c),
+			   tm_cache_bytes(c));
 		seq_printf(m, " partial_free=%lu partial_free_exact=%lu approx=%d",
 			   c->partial_free, c->partial_free_exact, c->approx);
 		if (c->cpu_free_ok)
@@ -95,17 +111,19 @@ void tm_dbg_caches_nodes(struct seq_file *m, const struct tm_snapshot *snap)
 
 		if (!c->present)
 			continue;
-		seq_printf(m, "type=%s cache=%s node=all slabs=%lu objs=%lu partial_free=%lu partial_free_exact=%lu approx=%d\n",
+		seq_printf(m, "type=%s cache=%s node=all slabs=%lu objs=%lu partial_free=%lu partial_free_exact=%lu approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
 			   c->type, c->cache, c->num_slabs, c->num_objs, c->partial_free,
-			   c->partial_free_exact, c->approx);
+			   c->partial_free_exact, c->approx, c->slabs_hi, c->slabs_lo,
+			   tm_cache_bytes(c));
 		for (nid = 0; nid < nr_node_ids; nid++) {
 			const struct tm_node_stat *n = &c->node[nid];
 
 			if (!n->present)
 				continue;
-			seq_printf(m, "type=%s cache=%s node=%d slabs=%lu objs=%lu partial_slabs=%lu partial_free=%lu partial_free_exact=%lu approx=%d\n",
+			seq_printf(m, "type=%s cache=%s node=%d slabs=%lu objs=%lu partial_slabs=%lu partial_free=%lu partial_free_exact=%lu approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
 				   c->type, c->cache, nid, n->slabs, n->objs, n->partial,
-				   n->partial_free, n->partial_free_exact, n->approx);
+				   n->partial_free, n->partial_free_exact, n->approx,
+				   n->slabs_hi, n->slabs_lo, tm_node_bytes(c, n));
 		}
 	}
 }
@@ -148,7 +166,7 @@ static u64 tm_node_slab_bytes(const struct tm_snapshot *snap, int nid)
 		const struct tm_cache_stat *c = &snap->cache[i];
 
 		if (c->present && tm_first_of_cache(snap, i) && c->node[nid].present)
-			bytes += c->node[nid].slabs * tm_slab_bytes(c);
+			bytes += tm_node_bytes(c, &c->node[nid]);
 	}
 	return bytes;
 }

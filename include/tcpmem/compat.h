@@ -97,4 +97,21 @@ static inline bool tm_file_watched(struct file *file)
 #define TM_NR_ORDERS	MAX_ORDER
 #endif
 
+/*
+ * 6.10+: /proc/slabinfo approximates the free objects of a node with more
+ * than MAX_PARTIAL_TO_SCAN partial slabs (count_partial_free_approx() in
+ * mm/slub.c, built with CONFIG_SLUB_DEBUG). That is a static function of
+ * mm/slub.c: no header shows it, and its BTF entry vanishes when the
+ * compiler inlines it. The kernel version the module is built against
+ * cannot vanish, so it decides (Kbuild: TM_KERNEL_6_10 from the kernel
+ * Makefile's VERSION and PATCHLEVEL); layout.c cross-checks it with BTF,
+ * where a function of that name proves the approximation on an older
+ * version (a backport) and its absence proves nothing.
+ */
+#if defined(TM_KERNEL_6_10) && IS_ENABLED(CONFIG_SLUB_DEBUG)
+#define TM_SLABINFO_APPROX	1
+#else
+#define TM_SLABINFO_APPROX	0
+#endif
+
 #endif /* TCPMEM_COMPAT_H */

@@ -76,8 +76,18 @@ enum tm_fid {
 	TM_NR_FIELDS
 };
 
+/* Structs the caches found through a data symbol hold (their sizes check them). */
+enum tm_held {
+	TM_HS_EPITEM,
+	TM_HS_EPPOLL_ENTRY,
+	TM_HS_EPITEMS_HEAD,	/* 6.1+ */
+	TM_HS_SK_BUFF,
+	TM_NR_HELD
+};
+
 struct tm_layout {
 	struct tm_member m[TM_NR_FIELDS];
+	u32 held_size[TM_NR_HELD];	/* sizeof, from BTF; 0: not unique there */
 	const char *sname[TM_NR_FIELDS];	/* struct the member was found in */
 	const char *mname[TM_NR_FIELDS];	/* member name found */
 	bool have[TM_NR_FIELDS];
@@ -85,12 +95,14 @@ struct tm_layout {
 	u32 node_stride;		/* bytes per node[] / per_node[] element */
 	u32 node_slots;			/* elements in that array */
 	u32 pnp_size;			/* sizeof(struct kmem_cache_per_node_ptrs) */
-	bool slabinfo_approx;		/* kernel has count_partial_free_approx() */
+	bool slabinfo_approx;		/* /proc/slabinfo approximates (6.10+) */
+	bool approx_btf;		/* count_partial_free_approx() is in BTF */
 	bool cpu_free;			/* per-CPU free objects can be counted */
 	bool sheaves;			/* 7.2: ... and they are in sheaves */
 };
 
 extern struct tm_layout tm_layout;
+extern const char *const tm_held_name[TM_NR_HELD];
 
 /* Read a resolved integer member (any size, bitfields extracted). */
 u64 tm_rd(const void *obj, enum tm_fid f);
@@ -112,6 +124,16 @@ static inline void __percpu *tm_rd_percpu(const void *obj, enum tm_fid f)
 }
 
 int tm_ksym_data(const char *name, unsigned long *addr);
+
+#define TM_KSYM_MAX	4
+/* every vmlinux data symbol of one name */
+struct tm_ksym_find {
+	const char *name;
+	int n;
+	unsigned long addr[TM_KSYM_MAX];
+};
+
+int tm_ksym_find_data(struct tm_ksym_find *f, int nr);
 
 int tm_layout_init(void);
 int tm_layout_show(struct seq_file *m);
@@ -154,6 +176,9 @@ struct tm_node_stat {
 	bool present;			/* the cache has a kmem_cache_node here */
 	unsigned long slabs;		/* nr_slabs */
 	unsigned long objs;		/* total_objects */
+	unsigned long slabs_hi;		/* of slabs: at the preferred order (oo) */
+	unsigned long slabs_lo;		/* of slabs: at the fallback order (min) */
+	bool orders_exact;		/* slabs and objs split into whole hi/lo */
 	unsigned long partial;		/* nr_partial: slabs on the partial list */
 	unsigned long partial_free;	/* free objects there, by the kernel's rule */
 	unsigned long partial_free_exact;
@@ -165,6 +190,7 @@ struct tm_cache_stat {
 	const char *type;		/* tracked type, e.g. "tcp_bind_bucket" */
 	bool label;			/* @type names a use (lsm_sock), not a cache */
 	bool present;			/* the type exists on this kernel */
+	bool unavailable;		/* it may, but its cache was not validated */
 	char cache[TM_NAME_LEN];	/* name of the cache holding it */
 	u32 size;			/* s->size: objsize in /proc/slabinfo */
 	u32 object_size;
@@ -177,6 +203,9 @@ struct tm_cache_stat {
 	int refcount;
 	unsigned long num_objs;
 	unsigned long num_slabs;
+	unsigned long slabs_hi;		/* slabs at the preferred order */
+	unsigned long slabs_lo;		/* slabs at the fallback (min) order */
+	bool orders_exact;		/* every node's split came out whole */
 	unsigned long active_objs;	/* num_objs - partial_free (kernel's rule) */
 	unsigned long partial_free;
 	unsigned long partial_free_exact;
@@ -299,9 +328,15 @@ int tm_snapshot_release(struct inode *inode, struct file *file);
 
 /* ---- model: pure arithmetic on snapshots ------------------------------ */
 
+/* bytes of one slab at the preferred order, and at the fallback order */
 u64 tm_slab_bytes(const struct tm_cache_stat *c);
-/* effective bytes per object, in thousandths (rounded) */
+u64 tm_min_slab_bytes(const struct tm_cache_stat *c);
+/* bytes of all slabs of a cache, or of one node of it, each at its order */
+u64 tm_cache_bytes(const struct tm_cache_stat *c);
+u64 tm_node_bytes(const struct tm_cache_stat *c, const struct tm_node_stat *n);
+/* effective bytes per object (slab bytes / objects), in thousandths (rounded) */
 u64 tm_eff_milli(const struct tm_cache_stat *c);
+/* bytes lost at the end of a slab, averaged over the cache's slabs */
 u64 tm_tail_waste(const struct tm_cache_stat *c);
 /* used objects: active minus the free objects CPUs hold */
 unsigned long tm_used_objs(const struct tm_cache_stat *c);

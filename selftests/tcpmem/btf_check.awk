@@ -100,6 +100,14 @@ FNR == NR { next }
 	next
 }
 
+/^slabinfo_approx=/ {
+	b = ("count_partial_free_approx" in funcs) ? 1 : 0
+	want = "slabinfo_approx=" (kv(" " $0, "by_version") + 0 || b ? 1 : 0) \
+	       " by_version=" kv(" " $0, "by_version") " by_btf=" b
+	print (want == $0 ? "ok " : "bad ") $0 (want == $0 ? "" : " (bpftool: " want ")")
+	next
+}
+
 {
 	s = kv(" " $0, "struct")
 	m = kv(" " $0, "member")

@@ -130,3 +130,25 @@ tm_tcpload_stop()
 	kill $tm_load_pid
 	wait $tm_load_pid
 }
+
+# slab_kb: Slab: in kB, after every cache returned its free per-CPU and
+# empty slabs (what slabinfo -s does) and the per-CPU vmstat deltas folded:
+# what is left is the slabs live objects need
+slab_kb()
+{
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$f"
+	done
+	echo 1 > /proc/sys/vm/stat_refresh
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
+# tm_slab_total: slab bytes of every tcpmem states record plus the shared
+# buckets (the prediction the Slab: experiments check)
+tm_slab_total()
+{
+	cat $TM_DBG/states $TM_DBG/shared | awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "=")
+			if (kv[1] == "slab_bytes" || kv[1] == "bind_bytes" || kv[1] == "bind2_bytes") t += kv[2] }
+	} END { printf "%d\n", t }'
+}

@@ -154,6 +154,25 @@ FNR == NR { tgt[$1] = $2; next }
 		print "ok aliases type=" t " cache=" c " merged=" r["merged"] " aliases=" list
 }' /tmp/tm_links /tmp/tm_c >> $V
 
+# caches found through a data symbol (a name kallsyms may hold twice): the
+# cache shown is the one /sys/kernel/slab/<type> stands for
+for t in eventpoll_epi eventpoll_pwq ep_head skbuff_head_cache; do
+	rec=$(grep "^type=$t " /tmp/tm_c)
+	c=$(echo "$rec" | sed -n 's/.* cache=\([^ ]*\) .*/\1/p')
+	if [ ! -e /sys/kernel/slab/$t ]; then
+		case "$rec" in
+		*" present=0"*) echo "ok symbol-cache type=$t: not on this kernel (no /sys/kernel/slab/$t)" ;;
+		*) echo "bad symbol-cache type=$t: shown as $c, but /sys/kernel/slab has no $t" ;;
+		esac
+	elif [ -z "$c" ]; then
+		echo "bad symbol-cache type=$t: not shown ($rec), /sys/kernel/slab/$t exists"
+	elif [ "$(readlink -f /sys/kernel/slab/$t)" = "$(readlink -f /sys/kernel/slab/$c)" ]; then
+		echo "ok symbol-cache type=$t: $c, as /sys/kernel/slab/$t -> $(readlink -f /sys/kernel/slab/$t)"
+	else
+		echo "bad symbol-cache type=$t: shown in $c, but /sys/kernel/slab/$t -> $(readlink -f /sys/kernel/slab/$t)"
+	fi
+done >> $V
+
 # merged types are absent from /proc/slabinfo under their own name
 awk '
 FNR == NR { if (NR > 2) si[$1] = 1; next }
@@ -168,20 +187,28 @@ FNR == NR { if (NR > 2) si[$1] = 1; next }
 		print "ok lives-in type=" r["type"] " is shown in /proc/slabinfo as " r["cache"]
 }' /tmp/si_a /tmp/tm_c >> $V
 
-# the cost arithmetic, recomputed from the same record
+# the cost arithmetic, recomputed from the same record: slabs at the
+# preferred order (S bytes, objperslab objects) and at the fallback one
 awk -v page="$page" '
 /present=0/ { next }
 {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
 	S = r["pagesperslab"] * page
-	eff = sprintf("%.3f", S / r["objperslab"])
-	waste = S - r["objperslab"] * r["objsize"]
+	Smin = r["min_pagesperslab"] * page
+	hi = r["slabs_hi"]; lo = r["slabs_lo"]
+	B = hi * S + lo * Smin
+	eff = sprintf("%.3f", r["num_objs"] ? B / r["num_objs"] : S / r["objperslab"])
+	w = S - r["objperslab"] * r["objsize"]
+	wmin = Smin - r["min_objperslab"] * r["objsize"]
+	waste = hi + lo ? int((hi * w + lo * wmin) / (hi + lo) + 0.5) : w
 	pad = r["objsize"] - r["object_size"]
-	if (r["slab_bytes"] == S && r["eff_bytes"] == eff && r["tail_waste"] == waste && r["padding"] == pad)
-		print "ok cost type=" r["type"] ": S=" S " E=" S "/" r["objperslab"] "=" eff " waste=" waste " padding=" pad
+	if (hi + lo == r["num_slabs"] && r["slab_bytes"] == S && r["min_slab_bytes"] == Smin &&
+	    r["bytes"] == B && r["eff_bytes"] == eff && r["tail_waste"] == waste && r["padding"] == pad)
+		print "ok cost type=" r["type"] ": S=" S " hi=" hi " lo=" lo " B=" B " E=" eff " waste=" waste " padding=" pad
 	else
-		print "bad cost type=" r["type"] ": want S=" S " E=" eff " waste=" waste " pad=" pad \
-		      " got " r["slab_bytes"] " " r["eff_bytes"] " " r["tail_waste"] " " r["padding"]
+		print "bad cost type=" r["type"] ": want S=" S " Smin=" Smin " B=" B " E=" eff " waste=" waste " pad=" pad \
+		      " slabs=" r["num_slabs"] " got " r["slab_bytes"] " " r["min_slab_bytes"] " " r["bytes"] " " \
+		      r["eff_bytes"] " " r["tail_waste"] " " r["padding"] " hi+lo=" hi + lo
 }' /tmp/tm_c >> $V
 
 # used_objs: after 2000 sockets opened (and while they are held), and after

@@ -81,26 +81,7 @@ stat_field()
 }
 
 # ---- the seeds' experiments: predicted slab bytes vs growth of Slab: --------
-# slab_kb: Slab: in kB, after every cache returned its free per-CPU and
-# empty slabs (what slabinfo -s does) and the per-CPU vmstat deltas folded:
-# what is left is the slabs live objects need
-slab_kb()
-{
-	for f in /sys/kernel/slab/*/shrink; do
-		echo 1 > "$f"
-	done
-	echo 1 > /proc/sys/vm/stat_refresh
-	awk '/^Slab:/ { print $2 }' /proc/meminfo
-}
-
-# tm_slab_total: slab bytes of every state record plus the shared buckets
-tm_slab_total()
-{
-	cat $TM_DBG/states $TM_DBG/shared | awk '{
-		for (i = 1; i <= NF; i++) { split($i, kv, "=")
-			if (kv[1] == "slab_bytes" || kv[1] == "bind_bytes" || kv[1] == "bind2_bytes") t += kv[2] }
-	} END { printf "%d\n", t }'
-}
+# slab_kb, tm_slab_total: lib.sh
 
 # wait_netns_gone: until the module sees no netns but the initial one
 wait_netns_gone()

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /proc/slabinfo's approximation (6.10+: a node with more than 10000
+# partial slabs has its free objects counted from the first and last 5000
+# and scaled). tcpmem decides whether the kernel approximates from the
+# version it was built for (cross-checked with BTF); here the decision is
+# checked against uname, and then the branch itself runs: a node of the
+# dentry cache gets more than 10000 partial slabs (hard links on a tmpfs,
+# every other one unlinked), and tcpmem's active objects must equal
+# /proc/slabinfo's, its exact count the exact one of /sys/kernel/slab.
+. "$(dirname "$0")/lib.sh"
+
+V=/tmp/tm_averdicts
+: > $V
+tm_unload
+if ! insmod "$TCPMEM_KO"; then
+	ktap_plan 1
+	ktap_fail "insmod"
+	ktap_finish
+fi
+
+# the version rule against the running kernel's own version
+rel=$(uname -r)
+maj=${rel%%.*}
+min=${rel#*.}
+min=${min%%[!0-9]*}
+want=0
+[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -ge 10 ]; } && want=1
+line=$(grep '^slabinfo_approx=' $TM_DBG/layout)
+case "$line" in
+"slabinfo_approx=$want by_version=$want "*)
+	echo "ok approx-rule: $rel: $line" >> $V ;;
+*)
+	echo "bad approx-rule: $rel wants slabinfo_approx=$want by_version=$want, layout says [$line]" >> $V ;;
+esac
+
+cache=$(awk '$1 == "type=dentry" { sub(/^cache=/, "", $2); print $2 }' $TM_DBG/caches)
+d=/sys/kernel/slab/$cache
+kasan=0
+dmesg | grep -q "KernelAddressSanitizer initialized" && kasan=1
+
+mkdir -p /tmp/tm_approx_mnt
+mount -t tmpfs -o nr_inodes=0 tm_links /tmp/tm_approx_mnt
+numactl -N 0 -m 0 "$TM_DIR/mklinks" /tmp/tm_approx_mnt 400000 ||
+	echo "bad mklinks failed" >> $V
+# the unlinked names were left as negative dentries: free them
+echo 2 > /proc/sys/vm/drop_caches
+# KASAN holds freed objects in its quarantine until the cache is shrunk
+[ $kasan = 1 ] && echo 1 > $d/shrink
+partial=$(cat $d/partial)
+most=$(echo "$partial" | tr ' ' '\n' | sed -n 's/^N[0-9]*=//p' | sort -n | tail -n 1)
+
+# a read of /proc/slabinfo, tcpmem, /sys/kernel/slab/<cache>/objects and
+# /proc/slabinfo in which the cache's slabinfo line did not move
+tries=0
+while [ $tries -lt 30 ]; do
+	"$TM_DIR/readfiles" /tmp/tm_aq /proc/slabinfo $TM_DBG/caches $d/objects /proc/slabinfo
+	a=$(grep "^$cache " /tmp/tm_aq.1)
+	b=$(grep "^$cache " /tmp/tm_aq.4)
+	[ "$a" = "$b" ] && break
+	tries=$((tries + 1))
+	sleep 0.2
+done
+if [ "${most:-0}" -le 10000 ]; then
+	echo "skip approx-branch no node of $cache reached 10000 partial slabs ($partial)" >> $V
+elif [ "$a" != "$b" ]; then
+	echo "bad approx-branch: $cache's slabinfo line never held still in 30 reads" >> $V
+else
+	awk -v c="$cache" -v want="$want" -v partial="$partial" '
+	FILENAME ~ /tm_aq.1$/ { if ($1 == c) si = $2; next }
+	FILENAME ~ /tm_aq.3$/ { exact = $1; next }
+	FILENAME ~ /tm_aq.2$/ && $1 == "type=dentry" {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	}
+	END {
+		mine = r["num_objs"] - r["partial_free_exact"]
+		tag = "approx-branch (" c ", partial slabs " partial ")"
+		if (r["approx"] != want)
+			print "bad " tag ": tcpmem approx=" r["approx"] ", this kernel wants " want
+		else if (r["active_objs"] != si)
+			print "bad " tag ": tcpmem active_objs " r["active_objs"] " != /proc/slabinfo " si
+		else if (mine != exact)
+			print "bad " tag ": tcpmem exact in-use " mine " != /sys/kernel/slab objects " exact
+		else
+			print "ok " tag ": approx=" want ", active_objs " si " = /proc/slabinfo, exact in-use " exact " = /sys/kernel/slab (the kernel rule is " si - exact " off)"
+	}' /tmp/tm_aq.1 /tmp/tm_aq.3 /tmp/tm_aq.2 >> $V
+fi
+
+umount /tmp/tm_approx_mnt
+rmdir /tmp/tm_approx_mnt
+tm_unload
+
+ktap_verdicts $V
+ktap_finish
