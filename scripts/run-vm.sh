@@ -102,10 +102,11 @@ esac
 
 problems=0
 touch "$console" "$results"
-hits=$(grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$console" | tr -d '\r') || true
+# also lockdep, KASAN, RCU stall and hung task reports
+hits=$(grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic|possible circular locking|inconsistent lock state|suspicious RCU usage|KASAN:|rcu_sched detected stalls|rcu: INFO|hung_task|blocked for more than' "$console" | tr -d '\r') || true
 if [ -n "$hits" ]; then
 	printf '%s\n' "$hits" | sed -n 1,20p
-	echo "$K_NAME: kernel BUG/WARNING/Oops/panic in the console log ($console)"
+	echo "$K_NAME: kernel BUG/WARNING/Oops/panic/lockdep/KASAN/RCU stall/hung task in the console log ($console)"
 	problems=$((problems + 1))
 fi
 if ! grep -aq '^# tcpmem-vm: done' "$results"; then
