@@ -237,6 +237,7 @@ tm_experiment()
 	tm_load_pid=$!
 	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; return 1; }
 	tm_s0=$(tm_slab_settled)
+	cp /proc/slabinfo /tmp/tm_si0
 	[ -z "${tm_x_cache:-}" ] || read -r tm_c0 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_p0=$(tm_slab_total)
 	cat $TM_DBG/states > /tmp/tm_e0
@@ -245,6 +246,7 @@ tm_experiment()
 	tm_wait_file /tmp/tm_ready || { echo "bad $tm_tag: tcpload failed" >> $V; return 1; }
 	echo "# $tm_tag: sockets made in $(($(date +%s) - tm_t)) s"
 	tm_s1=$(tm_slab_settled)
+	cp /proc/slabinfo /tmp/tm_si1
 	tm_p1=$(tm_slab_total)
 	[ -z "${tm_x_cache:-}" ] || read -r tm_c1 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	cat $TM_DBG/states > /tmp/tm_e1
@@ -261,6 +263,11 @@ tm_experiment()
 		printf "# %s: %+d sockets, %+d predicted slab bytes%s\n", k, n[k], b[k],
 		       n[k] ? sprintf(" (%d B each)", b[k] / n[k]) : "" }' /tmp/tm_e0 /tmp/tm_e1 |
 		sort >> $V
+	# where Slab: grew most, per /proc/slabinfo (num_slabs x pages per slab)
+	awk -v page="$(($(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps) * 1024))" '
+	FNR > 2 { b = $15 * $6 * page; if (FILENAME == ARGV[1]) g[$1] -= b; else g[$1] += b }
+	END { for (c in g) if (g[c] != 0) print g[c], c }' /tmp/tm_si0 /tmp/tm_si1 |
+		sort -rn | head -n 6 | awk -v t="$tm_tag" '{ s = s " " $2 " " $1 } END { print "# " t ": most growth (slabinfo, B):" s }' >> $V
 	tm_line="$tm_tag: $tm_x_n new $tm_fam $tm_state sockets, predicted slab growth $tm_pred B, Slab: grew $tm_meas B ($((tm_d * 1000 / (tm_meas > 0 ? tm_meas : 1)))/1000 off); $tm_bps B per $tm_state socket"
 	if [ "$tm_x_n" -gt 0 ]; then
 		echo "# $tm_tag: resolution: 2% of the growth is $((tm_meas / 50)) B, $((tm_meas / 50 / tm_x_n)) B per $tm_fam $tm_state socket" >> $V

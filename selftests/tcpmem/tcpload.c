@@ -8,7 +8,8 @@
  *   est     idle ESTABLISHED pairs (client + accepted server socket)
  *   tw      connections closed client-first: the client ends in TIME_WAIT
  *   cw      client close()s, server keeps its end: client FIN_WAIT2
- *           (a timewait minisock), server CLOSE_WAIT
+ *           (a timewait minisock), server CLOSE_WAIT (its FIN skb queued)
+ *   cweof   as cw, and the server reads the end of file: no skb queued
  *   syn     TCP_DEFER_ACCEPT listener, clients send nothing: the server
  *           holds request socks in SYN_RECV, clients are ESTABLISHED
  *   orphan  client writes BYTES to a server that never reads (4 KB receive
@@ -229,8 +230,10 @@ static void run_spec(const char *kind, int family, long count, long bytes, int *
 			if (read(srv, &c, 1) != 0)	/* its FIN first: no simultaneous close */
 				die("read");
 			close(srv);
-		} else if (!strcmp(kind, "cw")) {
+		} else if (!strcmp(kind, "cw") || !strcmp(kind, "cweof")) {
 			close(cli);
+			if (kind[2] == 'e' && read(srv, &c, 1) != 0)
+				die("read");
 			hold(srv);
 		} else if (is_orphan) {
 			fill(cli, bytes);
