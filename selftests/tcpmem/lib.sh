@@ -97,6 +97,17 @@ tm_unload()
 	! tm_loaded || rmmod tcpmem
 }
 
+# tm_fresh_load [PARAMS...]: tcpmem loaded anew; if insmod fails, that is
+# the test's one result
+tm_fresh_load()
+{
+	tm_unload
+	insmod "$TCPMEM_KO" "$@" && return
+	ktap_plan 1
+	ktap_fail "insmod $*"
+	ktap_finish
+}
+
 # tm_count_list "0-1,3": how many ids a kernel cpulist/nodelist names
 tm_count_list()
 {
@@ -131,10 +142,31 @@ tm_tcpload_stop()
 	wait $tm_load_pid
 }
 
-# slab_kb: Slab: in kB, after every cache returned its free per-CPU and
+# tm_stat_field FILE FAMILY STATE KEY NETNS: sum of KEY over the states
+# records of FAMILY and STATE in NETNS (an inode number, or "any")
+tm_stat_field()
+{
+	awk -v f="family=$2" -v s="state=$3" -v k="$4" -v ns="netns=$5" '
+	(ns == "netns=any" || $1 == ns) && $2 == f && $3 == s {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) t += kv[2] }
+	} END { print t + 0 }' "$1"
+}
+
+# tm_debug_kernel: the debugging features that make Slab: grow with every
+# allocation (KASAN's quarantine and metadata, kmemleak's objects); empty
+# on a production kernel
+tm_debug_kernel()
+{
+	tm_dbg=
+	dmesg | grep -q "KernelAddressSanitizer initialized" && tm_dbg="KASAN"
+	[ -e /sys/kernel/debug/kmemleak ] && tm_dbg="$tm_dbg kmemleak"
+	echo $tm_dbg
+}
+
+# tm_slab_kb: Slab: in kB, after every cache returned its free per-CPU and
 # empty slabs (what slabinfo -s does) and the per-CPU vmstat deltas folded:
 # what is left is the slabs live objects need
-slab_kb()
+tm_slab_kb()
 {
 	for f in /sys/kernel/slab/*/shrink; do
 		echo 1 > "$f"
@@ -143,12 +175,121 @@ slab_kb()
 	awk '/^Slab:/ { print $2 }' /proc/meminfo
 }
 
-# tm_slab_total: slab bytes of every tcpmem states record plus the shared
-# buckets (the prediction the Slab: experiments check)
+# tm_slab_settled: tm_slab_kb once two readings a second apart agree within
+# 0.1% (20 s at most): objects freed after an RCU grace period (socket
+# inodes, dentries; slabs of SLAB_TYPESAFE_BY_RCU caches) are gone by then
+tm_slab_settled()
+{
+	tm_i=0
+	tm_a=$(tm_slab_kb)
+	while [ $tm_i -lt 20 ]; do
+		sleep 1
+		tm_b=$(tm_slab_kb)
+		tm_dd=$((tm_a > tm_b ? tm_a - tm_b : tm_b - tm_a))
+		[ $((tm_dd * 1000)) -le "$tm_b" ] && break
+		tm_a=$tm_b
+		tm_i=$((tm_i + 1))
+	done
+	echo "$tm_b"
+}
+
+# tm_slab_total: slab bytes of every state record plus the shared buckets
 tm_slab_total()
 {
 	cat $TM_DBG/states $TM_DBG/shared | awk '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "=")
 			if (kv[1] == "slab_bytes" || kv[1] == "bind_bytes" || kv[1] == "bind2_bytes") t += kv[2] }
 	} END { printf "%d\n", t }'
+}
+
+# tm_wait_netns_gone INUM: until the module sees no netns but INUM (50 s)
+tm_wait_netns_gone()
+{
+	tm_i=0
+	while [ $tm_i -lt 100 ]; do
+		[ "$(grep -vc "^netns=$1 " $TM_DBG/shared)" = 0 ] && return 0
+		sleep 0.5
+		tm_i=$((tm_i + 1))
+	done
+	return 1
+}
+
+# tm_experiment TAG FAMILY STATE TCPLOAD-ARGS...: tcpload makes its sockets
+# between two readings of Slab: (tm_slab_kb) and of the slab bytes tcpmem
+# predicts (tm_slab_total); "ok"/"bad" to $V: the prediction within 2% of
+# the growth. The delta per family, state and kind goes to $V as "#" lines,
+# with the resolution: the error in the per-socket figure of FAMILY STATE
+# alone that would still pass. Leaves tcpload running ($tm_load_pid; the
+# readings in /tmp/tm_e0 and /tmp/tm_e1, the socket count in $tm_x_n).
+# With $tm_x_cache set, that cache's slabs (sysfs) are read with Slab:, into
+# $tm_c0 and $tm_c1.
+tm_experiment()
+{
+	tm_tag=$1
+	tm_fam=$2
+	tm_state=$3
+	shift 3
+	rm -f /tmp/tm_ready /tmp/tm_ready.set
+	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready "$@" &
+	tm_load_pid=$!
+	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; return 1; }
+	tm_s0=$(tm_slab_settled)
+	cp /proc/slabinfo /tmp/tm_si0
+	[ -z "${tm_x_cache:-}" ] || read -r tm_c0 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
+	tm_p0=$(tm_slab_total)
+	cat $TM_DBG/states > /tmp/tm_e0
+	kill -USR1 $tm_load_pid
+	tm_t=$(date +%s)
+	tm_wait_file /tmp/tm_ready || { echo "bad $tm_tag: tcpload failed" >> $V; return 1; }
+	echo "# $tm_tag: sockets made in $(($(date +%s) - tm_t)) s"
+	tm_s1=$(tm_slab_settled)
+	cp /proc/slabinfo /tmp/tm_si1
+	tm_p1=$(tm_slab_total)
+	[ -z "${tm_x_cache:-}" ] || read -r tm_c1 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
+	cat $TM_DBG/states > /tmp/tm_e1
+	tm_x_n=$(( $(tm_stat_field /tmp/tm_e1 "$tm_fam" "$tm_state" sockets any) -
+		   $(tm_stat_field /tmp/tm_e0 "$tm_fam" "$tm_state" sockets any) ))
+	tm_bps=$(tm_stat_field /tmp/tm_e1 "$tm_fam" "$tm_state" bytes_per_socket any)
+	tm_pred=$((tm_p1 - tm_p0))
+	tm_meas=$(((tm_s1 - tm_s0) * 1024))
+	tm_d=$((tm_pred > tm_meas ? tm_pred - tm_meas : tm_meas - tm_pred))
+	awk '{ delete r; for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	  k = r["family"] " " r["state"] " kind=" r["kind"]; s = FILENAME == ARGV[1] ? -1 : 1
+	  n[k] += s * r["sockets"]; b[k] += s * r["slab_bytes"] }
+	END { for (k in n) if (n[k] || b[k])
+		printf "# %s: %+d sockets, %+d predicted slab bytes%s\n", k, n[k], b[k],
+		       n[k] ? sprintf(" (%d B each)", b[k] / n[k]) : "" }' /tmp/tm_e0 /tmp/tm_e1 |
+		sort >> $V
+	# where Slab: grew most, per /proc/slabinfo (num_slabs x pages per slab)
+	awk -v page="$(($(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps) * 1024))" '
+	FNR > 2 { b = $15 * $6 * page; if (FILENAME == ARGV[1]) g[$1] -= b; else g[$1] += b }
+	END { for (c in g) if (g[c] != 0) print g[c], c }' /tmp/tm_si0 /tmp/tm_si1 |
+		sort -rn | head -n 6 | awk -v t="$tm_tag" '{ s = s " " $2 " " $1 } END { print "# " t ": most growth (slabinfo, B):" s }' >> $V
+	tm_line="$tm_tag: $tm_x_n new $tm_fam $tm_state sockets, predicted slab growth $tm_pred B, Slab: grew $tm_meas B ($((tm_d * 1000 / (tm_meas > 0 ? tm_meas : 1)))/1000 off); $tm_bps B per $tm_state socket"
+	if [ "$tm_x_n" -gt 0 ]; then
+		echo "# $tm_tag: resolution: 2% of the growth is $((tm_meas / 50)) B, $((tm_meas / 50 / tm_x_n)) B per $tm_fam $tm_state socket" >> $V
+	fi
+	if [ "$tm_x_n" -gt 0 ] && [ "$tm_meas" -gt 0 ] && [ $((tm_d * 50)) -le "$tm_meas" ]; then
+		echo "ok $tm_line" >> $V
+	else
+		echo "bad $tm_line" >> $V
+	fi
+}
+
+# TM_SS_MAP: awk code mapping ss's state names (in $1) to the kernel's, as
+# tcpmem prints them: st = the kernel's name
+TM_SS_MAP='BEGIN { m["ESTAB"] = "ESTABLISHED"; m["SYN-SENT"] = "SYN_SENT"
+	m["SYN-RECV"] = "SYN_RECV"; m["FIN-WAIT-1"] = "FIN_WAIT1"
+	m["FIN-WAIT-2"] = "FIN_WAIT2"; m["TIME-WAIT"] = "TIME_WAIT"
+	m["CLOSE-WAIT"] = "CLOSE_WAIT"; m["LAST-ACK"] = "LAST_ACK"
+	m["LISTEN"] = "LISTEN"; m["CLOSING"] = "CLOSING"; m["UNCONN"] = "CLOSE" }
+{ st = m[$1] ? m[$1] : $1 }'
+
+# tm_btf_raw: the kernel's BTF as `bpftool btf dump ... format raw` prints
+# it, dumped once per boot (slow without KVM) into /tmp; prints its path
+tm_btf_raw()
+{
+	[ -s /tmp/tm_btf.raw ] ||
+		bpftool btf dump file /sys/kernel/btf/vmlinux format raw > /tmp/tm_btf.raw
+	echo /tmp/tm_btf.raw
 }

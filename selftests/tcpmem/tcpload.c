@@ -8,14 +8,18 @@
  *   est     idle ESTABLISHED pairs (client + accepted server socket)
  *   tw      connections closed client-first: the client ends in TIME_WAIT
  *   cw      client close()s, server keeps its end: client FIN_WAIT2
- *           (a timewait minisock), server CLOSE_WAIT
+ *           (a timewait minisock), server CLOSE_WAIT (its FIN skb queued)
+ *   cweof   as cw, and the server reads the end of file: no skb queued
  *   syn     TCP_DEFER_ACCEPT listener, clients send nothing: the server
  *           holds request socks in SYN_RECV, clients are ESTABLISHED
  *   orphan  client writes BYTES to a server that never reads (4 KB receive
  *           buffer), then close()s: an orphan in FIN_WAIT1 with unsent data
  *   unsent  client writes BYTES the server never reads; both ends held
+ *   shut    as unsent, then the client shuts down writing: its FIN waits
+ *           behind the unsent data, FIN_WAIT1 (not an orphan)
  *   raw     socket() only: a TCP socket in no table at all
  *   bound   socket() + bind() to a port of its own: bound, inactive
+ *   listen  a listener on a port of its own, nothing connects to it
  *
  * -n: first move into a new network namespace (loopback brought up, and
  *     the port range, tcp_max_tw_buckets and tcp_tw_reuse of this one).
@@ -26,10 +30,13 @@
  * Every spec gets its own listener port(s), from BASEPORT (20000) up; one
  * listener takes at most 20000 connections. When the mix is in place,
  * "ready" is written to READYFILE (or stdout), then tcpload waits for
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT. On SIGUSR2, "family state rmem wmem_queued fwd_alloc" of
+ * every socket held, from SO_MEMINFO (the kernel's sk_get_meminfo(), what
+ * ss -m shows as r, w and f), is written to READYFILE.mem.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/sock_diag.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -185,6 +192,11 @@ static void run_spec(const char *kind, int family, long count, long bytes, int *
 	char c;
 	int is_syn = !strcmp(kind, "syn"), is_orphan = !strcmp(kind, "orphan");
 
+	if (!strcmp(kind, "listen")) {
+		for (i = 0; i < count; i++)
+			listener(family, (*port)++, 0, 0);
+		return;
+	}
 	if (!strcmp(kind, "raw") || !strcmp(kind, "bound")) {
 		for (i = 0; i < count; i++) {
 			struct sockaddr_storage ss;
@@ -218,15 +230,19 @@ static void run_spec(const char *kind, int family, long count, long bytes, int *
 			if (read(srv, &c, 1) != 0)	/* its FIN first: no simultaneous close */
 				die("read");
 			close(srv);
-		} else if (!strcmp(kind, "cw")) {
+		} else if (!strcmp(kind, "cw") || !strcmp(kind, "cweof")) {
 			close(cli);
+			if (kind[2] == 'e' && read(srv, &c, 1) != 0)
+				die("read");
 			hold(srv);
 		} else if (is_orphan) {
 			fill(cli, bytes);
 			close(cli);
 			hold(srv);
-		} else if (!strcmp(kind, "unsent")) {
+		} else if (!strcmp(kind, "unsent") || !strcmp(kind, "shut")) {
 			fill(cli, bytes);
+			if (kind[0] == 's' && shutdown(cli, SHUT_WR))
+				die("shutdown");
 			hold(cli);
 			hold(srv);
 		} else {
@@ -274,14 +290,53 @@ static void new_netns(void)
 	close(fd);
 }
 
-static volatile sig_atomic_t stop, go;
+static volatile sig_atomic_t stop, go, dump;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		go = 1;
+	else if (sig == SIGUSR2)
+		dump = 1;
 	else
 		stop = 1;
+}
+
+/* SO_MEMINFO of every socket held, to @path.mem (renamed into place) */
+static void write_meminfo(const char *path)
+{
+	static const char *const states[] = {
+		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+		"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+		"NEW_SYN_RECV", "BOUND_INACTIVE",
+	};
+	char tmp[4096], name[4096];
+	FILE *f;
+	long j;
+
+	snprintf(tmp, sizeof(tmp), "%s.mem.tmp", path);
+	snprintf(name, sizeof(name), "%s.mem", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	for (j = 0; j < nheld; j++) {
+		__u32 mem[SK_MEMINFO_VARS];
+		struct tcp_info ti;
+		struct sockaddr_storage ss;
+		socklen_t ml = sizeof(mem), tl = sizeof(ti), sl = sizeof(ss);
+
+		if (getsockopt(held[j], SOL_SOCKET, SO_MEMINFO, mem, &ml) ||
+		    getsockopt(held[j], IPPROTO_TCP, TCP_INFO, &ti, &tl) ||
+		    getsockname(held[j], (struct sockaddr *)&ss, &sl))
+			die("SO_MEMINFO");
+		fprintf(f, "%s %s %u %u %d\n", ss.ss_family == AF_INET6 ? "inet6" : "inet",
+			ti.tcpi_state < sizeof(states) / sizeof(states[0]) ?
+			states[ti.tcpi_state] : "?",
+			mem[SK_MEMINFO_RMEM_ALLOC], mem[SK_MEMINFO_WMEM_QUEUED],
+			(int)mem[SK_MEMINFO_FWD_ALLOC]);
+	}
+	if (fclose(f) || rename(tmp, name))
+		die(name);
 }
 
 static void write_file(const char *path, const char *suffix, const char *text)
@@ -339,6 +394,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (sync && ready) {
 		sigemptyset(&mask);
@@ -388,8 +444,21 @@ int main(int argc, char **argv)
 		puts("ready");
 		fflush(stdout);
 	}
-	while (!stop)
-		pause();
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	while (!stop) {
+		if (dump) {
+			dump = 0;
+			if (ready)
+				write_meminfo(ready);
+			continue;
+		}
+		sigsuspend(&old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (reset) {
 		struct linger lg = { 1, 0 };
 		long j;

@@ -212,7 +212,7 @@ else
 	tm_wait_file /tmp/tm_ready.set
 	# shrink (empty slabs freed) before the memory is fragmented: freed
 	# large slabs would leave large blocks for the sockets
-	slab_kb > /dev/null
+	tm_slab_kb > /dev/null
 	"$TM_DIR/fragment" /tmp/tm_frag 1024 &
 	frag_pid=$!
 	i=0
@@ -233,7 +233,7 @@ else
 	tm_wait_file /tmp/tm_ready || echo "bad fragmented: tcpload failed" >> $V
 	sleep 1
 	p1=$(tm_slab_total)
-	s1=$(slab_kb)
+	s1=$(tm_slab_kb)
 	after=$(slabinfo_tcp)
 	cat $TM_DBG/states > /tmp/tm_fs
 	check_orders "fragmented" TCP

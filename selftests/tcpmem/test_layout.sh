@@ -12,8 +12,7 @@ fi
 tm_load || { ktap_plan 1; ktap_fail "insmod"; ktap_finish; }
 cat $TM_DBG/layout > /tmp/tm_layout
 tm_unload
-bpftool btf dump file /sys/kernel/btf/vmlinux format raw > /tmp/tm_btf.raw
-awk -f "$TM_DIR/btf_check.awk" /tmp/tm_btf.raw /tmp/tm_layout > /tmp/tm_layout.chk
+awk -f "$TM_DIR/btf_check.awk" "$(tm_btf_raw)" /tmp/tm_layout > /tmp/tm_layout.chk
 n=$(wc -l < /tmp/tm_layout.chk)
 ktap_plan $((n + 1))
 if [ "$n" -ge 20 ]; then
@@ -28,5 +27,4 @@ while read -r verdict rec; do
 		ktap_fail "$rec"
 	fi
 done < /tmp/tm_layout.chk
-rm -f /tmp/tm_btf.raw
 ktap_finish

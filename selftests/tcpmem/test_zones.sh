@@ -8,12 +8,7 @@
 V=/tmp/tm_zverdicts
 : > $V
 page=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
-tm_unload
-if ! insmod "$TCPMEM_KO"; then
-	ktap_plan 1
-	ktap_fail "insmod"
-	ktap_finish
-fi
+tm_fresh_load
 
 # kernel files (a copy of) in the module's format
 buddyinfo()
