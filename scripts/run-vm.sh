@@ -2,7 +2,7 @@
 # run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (KVM
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
 # ttyS1 -> .cache/logs/<name>-<mode>.results; the accelerator (kvm or tcg)
-# -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 1200).
+# -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 3600: the whole suite; each test has its own timeout in selftests/tcpmem/settings).
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -43,7 +43,7 @@ boot() {
 	local qpid st=0 kvm=0
 	[ "$1 $2" != "-accel kvm" ] || kvm=1
 	rm -f "$console" "$results"
-	timeout -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
+	timeout -k 10 "${VM_TIMEOUT:-3600}" qemu-system-x86_64 \
 		"$@" -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
 		-object memory-backend-ram,id=m0,size=1024M \
 		-object memory-backend-ram,id=m1,size=1024M \
@@ -96,7 +96,7 @@ if [ -z "$cpu" ]; then
 fi
 case $rc in
 0) ;;
-124) echo "$K_NAME: VM timed out after ${VM_TIMEOUT:-1200} s" ;;
+124) echo "$K_NAME: VM timed out after ${VM_TIMEOUT:-3600} s" ;;
 *) echo "$K_NAME: qemu exited with status $rc" ;;
 esac
 
