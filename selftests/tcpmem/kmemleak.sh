@@ -15,12 +15,16 @@ tm_kml_record()
 }
 
 # tm_kml_modules_range FILE: one range for any module text at all: from the
-# end of the kernel image to the end of the module area (x86_64)
+# highest address of a kernel symbol (/proc/kallsyms as root) to the end of
+# the module area (x86_64)
 tm_kml_modules_range()
 {
-	tm_end=$(awk '$3 == "_end" { print $1; exit }' /proc/kallsyms)
-	[ -n "$tm_end" ] && [ "$tm_end" != 0000000000000000 ] || return 1
-	echo "range modules 0x$tm_end 0xffffffffff000000" >> "$1"
+	tm_top=$(awk 'NF == 3 && length($1) == 16 && $1 < "ffffffffff000000" && $1 > top { top = $1 }
+		END { print top }' /proc/kallsyms)
+	case $tm_top in
+	ffffffff*) echo "range modules 0x$tm_top 0xffffffffff000000" >> "$1" ;;
+	*) return 1 ;;
+	esac
 }
 
 # tm_kml_scan OUT: two scans 6 s apart (kmemleak reports objects older than

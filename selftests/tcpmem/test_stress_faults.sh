@@ -59,7 +59,18 @@ tm_kml_modules_range $ranges || ktap_diag "no _end in /proc/kallsyms"
 read -r _ _ mod_lo mod_hi < $ranges
 inject require-start "$mod_lo"
 inject require-end "$mod_hi"
-ktap_diag "insmod: failing allocations with a frame in $mod_lo..$mod_hi (module text)"
+# Not the kernel's per-read buffer of the sysfs file the load reads BTF from
+# (kernfs_fop_read_iter: one allocation per page of /sys/kernel/btf/vmlinux: thousands of loads)
+read -r rej_lo rej_hi <<EOT
+$(awk 'NR == FNR { if ($3 == "kernfs_fop_read_iter") a = $1; next }
+	length($1) == 16 && $1 > a && (b == "" || $1 < b) { b = $1 }
+	END { if (a != "" && b != "") print "0x" a, "0x" b }' /proc/kallsyms /proc/kallsyms)
+EOT
+if [ -n "$rej_lo" ]; then
+	inject reject-start "$rej_lo"
+	inject reject-end "$rej_hi"
+fi
+ktap_diag "insmod: failing allocations with a frame in $mod_lo..$mod_hi (module text), none in kernfs_fop_read_iter ${rej_lo:-?}..${rej_hi:-?}"
 rc=0
 "$TM_STRESS" faultload "$TCPMEM_KO" > /tmp/tm_fl 2>&1 || rc=$?
 tm_result "insmod with each allocation point failed in turn: refused cleanly or loaded" /tmp/tm_fl $rc
@@ -70,6 +81,8 @@ $("$TM_STRESS" textrange "$TCPMEM_KO" tcpmem | tail -n 1)
 EOT
 inject require-start "$lo"
 inject require-end "$hi"
+inject reject-start 0
+inject reject-end 0
 ktap_diag "reads: failing allocations with a frame in tcpmem's text $lo..$hi"
 rc=0
 "$TM_STRESS" faultread /proc/tcpmem $TM_DBG/* > /tmp/tm_fr 2>&1 || rc=$?
