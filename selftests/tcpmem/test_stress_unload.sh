@@ -21,13 +21,18 @@ stop=/tmp/tm_stop_readers
 rm -f $stop
 pids=
 for r in 1 2 3 4; do
-	"$TM_STRESS" read $stop $r -u > /tmp/tm_ureader$r 2>&1 &
+	# /proc/tcpmem only: a debugfs open in the window where rmmod has
+	# dropped the module's last reference but not yet marked it GOING hits
+	# the kernel's own WARN in full_proxy_open() (fs/debugfs/file.c; seen
+	# on 5.10, the window is there on every kernel). Debugfs under rmmod is
+	# checked below, with a file held open.
+	"$TM_STRESS" read $stop $r -u -p > /tmp/tm_ureader$r 2>&1 &
 	pids="$pids $!"
 done
 rc=0
 "$TM_STRESS" cycle "$cycles" "$TCPMEM_KO" > /tmp/tm_cycle 2>&1 || rc=$?
 touch $stop
-tm_result "$cycles insmod/rmmod cycles under 4 readers" /tmp/tm_cycle $rc
+tm_result "$cycles insmod/rmmod cycles under 4 readers of /proc/tcpmem" /tmp/tm_cycle $rc
 # shellcheck disable=SC2086 # pids: one word each
 tm_wait_results "reader %d: only ENOENT/ENXIO/EIO, every complete read well-formed" /tmp/tm_ureader $pids
 tm_unload

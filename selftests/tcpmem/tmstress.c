@@ -4,8 +4,9 @@
  * selftests (static, busybox VM). Verdict lines are "ok TEXT" / "bad TEXT"
  * (lib.sh's ktap_verdicts), counters are "# key=value" diagnostics.
  *
- *   tmstress read SECONDS|STOPFILE ID [-u] [-f]
- *	reader: /proc/tcpmem and every debugfs file, over and over, with random
+ *   tmstress read SECONDS|STOPFILE ID [-u] [-f] [-p]
+ *	reader: /proc/tcpmem and every debugfs file (-p: /proc/tcpmem only),
+ *	over and over, with random
  *	buffer sizes; each complete read must be well-formed. Errors allowed:
  *	with -u (module coming and going) ENOENT, ENXIO, EIO; with -f (faults
  *	injected, make-it-fail set on itself) ENOMEM. Any other error fails.
@@ -230,9 +231,9 @@ static ssize_t read_file(const char *path, char *b, size_t chunk, int *at_open)
 
 /* ---- read ---- */
 
-static int list_files(char files[][300], int max)
+static int list_files(char files[][300], int max, int proc_only)
 {
-	DIR *d = opendir(DBG_DIR);
+	DIR *d = proc_only ? NULL : opendir(DBG_DIR);
 	struct dirent *e;
 	int n = 0;
 
@@ -271,7 +272,7 @@ static int keep_going(const char *until, double end)
 static int cmd_read(int argc, char **argv)
 {
 	double end = now() + atof(argv[0]);
-	int id = atoi(argv[1]), unload = 0, faults = 0, i, bad = 0;
+	int id = atoi(argv[1]), unload = 0, faults = 0, proc_only = 0, i, bad = 0;
 	unsigned long reads = 0, bytes = 0, onebyte = 0, eno[4] = { 0 };
 	static char files[64][300];
 	char why[200];
@@ -281,6 +282,8 @@ static int cmd_read(int argc, char **argv)
 			unload = 1;
 		else if (!strcmp(argv[i], "-f"))
 			faults = 1;
+		else if (!strcmp(argv[i], "-p"))
+			proc_only = 1;
 	}
 	srandom(getpid());
 	if (faults && write_str("/proc/self/make-it-fail", "1")) {
@@ -288,7 +291,7 @@ static int cmd_read(int argc, char **argv)
 		return 1;
 	}
 	while (keep_going(argv[0], end) && bad < 5) {
-		int n = list_files(files, 64);
+		int n = list_files(files, 64, proc_only);
 
 		for (i = 0; i < n && bad < 5; i++) {
 			const char *f = files[rnd(n)];
