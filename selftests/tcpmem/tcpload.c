@@ -10,6 +10,9 @@
  *   cw      client close()s, server keeps its end: client FIN_WAIT2
  *           (a timewait minisock), server CLOSE_WAIT (its FIN skb queued)
  *   cweof   as cw, and the server reads the end of file: no skb queued
+ *   cwshut  client shuts down writing, server reads the end of file, both
+ *           held: client FIN_WAIT2 (a full socket), server CLOSE_WAIT;
+ *           nothing is freed while they are made
  *   syn     TCP_DEFER_ACCEPT listener, clients send nothing: the server
  *           holds request socks in SYN_RECV, clients are ESTABLISHED
  *   orphan  client writes BYTES to a server that never reads (4 KB receive
@@ -234,6 +237,11 @@ static void run_spec(const char *kind, int family, long count, long bytes, int *
 			close(cli);
 			if (kind[2] == 'e' && read(srv, &c, 1) != 0)
 				die("read");
+			hold(srv);
+		} else if (!strcmp(kind, "cwshut")) {
+			if (shutdown(cli, SHUT_WR) || read(srv, &c, 1) != 0)
+				die("cwshut");
+			hold(cli);
 			hold(srv);
 		} else if (is_orphan) {
 			fill(cli, bytes);
