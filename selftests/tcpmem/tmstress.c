@@ -852,7 +852,7 @@ static int cmd_faultload(int argc, char **argv)
 		injected += !left;
 		if (!ret) {
 			/* how many debugfs files this load made */
-			files = list_files(names, 64) - 1;
+			files = list_files(names, 64, 0) - 1;
 			if (syscall(SYS_delete_module, "tcpmem", O_NONBLOCK)) {
 				printf("bad fail-nth %u: rmmod after a load: %s\n", n, ename(errno));
 				return 1;
