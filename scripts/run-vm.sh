@@ -27,8 +27,8 @@ kvm_cpu() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
 	for cpu in host host,-arch-capabilities; do
 		krc=0
-		timeout 3 qemu-system-x86_64 -accel kvm -cpu "$cpu" -machine q35 -nodefaults -S \
-			-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
+		(timeout 3 qemu-system-x86_64 -accel kvm -cpu "$cpu" -machine q35 -nodefaults -S \
+			-display none -monitor none -serial none </dev/null >/dev/null 2>&1) 2>/dev/null || krc=$?
 		if [ "$krc" -eq 124 ]; then
 			echo "$cpu"
 			return 0
