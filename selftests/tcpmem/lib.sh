@@ -158,7 +158,8 @@ tm_stat_field()
 tm_debug_kernel()
 {
 	tm_dbg=
-	dmesg | grep -q "KernelAddressSanitizer initialized" && tm_dbg="KASAN"
+	# kallsyms, not the boot line, which may have left the dmesg ring
+	grep -qw kasan_report /proc/kallsyms && tm_dbg="KASAN"
 	[ -e /sys/kernel/debug/kmemleak ] && tm_dbg="$tm_dbg kmemleak"
 	echo $tm_dbg
 }

@@ -39,6 +39,13 @@ d=/sys/kernel/slab/$cache
 kasan=0
 dmesg | grep -q "KernelAddressSanitizer initialized" && kasan=1
 
+dbg=$(tm_debug_kernel)
+if [ -n "$dbg" ]; then
+	# the same 6.10+ branch runs on the 6.12, 6.12-rt and sid rows
+	echo "skip partial-slabs 400,000 links to get >10000 partial dentry slabs take longer than the test's timeout under $dbg and TCG" >> $V
+	ktap_verdicts $V
+	ktap_finish
+fi
 mkdir -p /tmp/tm_approx_mnt
 mount -t tmpfs -o nr_inodes=0 tm_links /tmp/tm_approx_mnt
 numactl -N 0 -m 0 "$TM_DIR/mklinks" /tmp/tm_approx_mnt 400000 ||
