@@ -2,7 +2,8 @@
 # build-module.sh NAME: build tcpmem.ko for a matrix kernel in
 # .cache/build/<release>/ of the checkout (a copy of Kbuild, module/, include/), in the row's
 # build environment (buildenv: host, chroot-<suite>, sanitizer; scripts/buildenv.sh).
-# Any compiler/kbuild/modpost "warning:" or "error:" line (any case) fails the build.
+# C=2: sparse checks every file in the same make; its lines say "warning:"/"error:" too.
+# Any compiler/kbuild/modpost/sparse "warning:" or "error:" line (any case) fails the build.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,19 +25,19 @@ log=$out/build.log
 rc=0
 case $K_BUILDENV in
 host)
-	make -C "/usr/src/linux-headers-$K_RELEASE" M="$out" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
+	make -C "/usr/src/linux-headers-$K_RELEASE" M="$out" W=1 C=2 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	;;
 chroot-*)
 	# the suite's compiler and pahole: $out is bind-mounted at /build/<release>
 	"$ROOT/scripts/chroot.sh" run "${K_BUILDENV#chroot-}" "$out" \
-		make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/$K_RELEASE" W=1 \
+		make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/$K_RELEASE" W=1 C=2 \
 		-j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	;;
 sanitizer)
 	# our own kernel tree, made by scripts/fetch-kernel.sh
 	# no jobserver/flags of an outer make (e.g. `make check`)
 	(unset MAKEFLAGS MFLAGS MAKELEVEL
-		make -C "$SANITIZER_DIR/build" M="$out" W=1 -j"$(nproc)" modules) >"$log" 2>&1 || rc=$?
+		make -C "$SANITIZER_DIR/build" M="$out" W=1 C=2 -j"$(nproc)" modules) >"$log" 2>&1 || rc=$?
 	;;
 esac
 

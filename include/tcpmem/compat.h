@@ -15,10 +15,12 @@
 #include <net/inet_hashtables.h>
 #include <net/sock.h>
 
-/* 6.9+: skbuff_cache lives in the exported net_hotdata */
-#if __has_include("net/hotdata.h")
+/*
+ * 6.9+: skbuff_cache lives in the exported net_hotdata. TM_HAVE_NET_HOTDATA
+ * is probed by Kbuild: sparse (bookworm's 0.6.4) has no __has_include.
+ */
+#ifdef TM_HAVE_NET_HOTDATA
 #include <net/hotdata.h>
-#define TM_HAVE_NET_HOTDATA 1
 #endif
 
 /* 6.1+: filldir_t returns bool (true = go on) instead of int (0 = go on) */
