@@ -100,9 +100,10 @@ static inline void *tm_at(const void *obj, enum tm_fid f)
 	return (void *)((const char *)obj + tm_layout.m[f].offset);
 }
 
+/* marked: other CPUs change what is read (cpu slabs, freelists, sheaves) */
 static inline void *tm_rd_ptr(const void *obj, enum tm_fid f)
 {
-	return *(void * const *)tm_at(obj, f);
+	return READ_ONCE(*(void * const *)tm_at(obj, f));
 }
 
 /* Read a resolved member that holds a per-CPU pointer. */
