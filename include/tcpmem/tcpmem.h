@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpmem internal interfaces. Data flows one way:
- * resolve (ksym.c, btf.c, layout.c) -> walk (slab.c) -> model (cost.c)
+ * resolve (ksym.c, sysfs.c, btf.c, layout.c) -> walk (slab.c) -> model (cost.c)
  * -> view (procfs.c, debugfs.c).
  */
 #ifndef TCPMEM_H
@@ -113,6 +113,13 @@ static inline void __percpu *tm_rd_percpu(const void *obj, enum tm_fid f)
 }
 
 int tm_ksym_data(const char *name, unsigned long *addr);
+
+/* sysfs.c: the module's private sysfs mount (names relative to its root) */
+struct path;
+int tm_sysfs_init(void);
+void tm_sysfs_exit(void);
+int tm_sysfs_path(const char *name, struct path *path);
+struct file *tm_sysfs_open(const char *name, int flags);
 
 int tm_layout_init(void);
 int tm_layout_show(struct seq_file *m);

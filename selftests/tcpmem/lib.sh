@@ -100,6 +100,16 @@ tm_unload()
 	! tm_loaded || rmmod tcpmem
 }
 
+# tm_insmod_or_fail ARGS...: load the module, or report one failed result
+# and end the test
+tm_insmod_or_fail()
+{
+	insmod "$TCPMEM_KO" "$@" && return 0
+	ktap_plan 1
+	ktap_fail "insmod $*"
+	ktap_finish
+}
+
 # tm_count_list "0-1,3": how many ids a kernel cpulist/nodelist names
 tm_count_list()
 {
