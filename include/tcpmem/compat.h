@@ -9,6 +9,8 @@
 #ifndef TCPMEM_COMPAT_H
 #define TCPMEM_COMPAT_H
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mmzone.h>
 #include <net/inet_connection_sock.h>
@@ -90,6 +92,22 @@ static inline bool tm_file_watched(struct file *file)
 #else
 	return !list_empty_careful(&file->f_ep_links);
 #endif
+}
+
+/*
+ * A capability check with the credentials a file was opened with, leaving
+ * no audit record when denied (a denial is the normal case). No kernel of
+ * the matrix exports a non-auditing check that takes a cred
+ * (security_capable() is not exported); while the file is being opened its
+ * f_cred is the opener's current_cred(), and ns_capable_noaudit() checks
+ * those. Any other time: file_ns_capable(), which audits.
+ */
+static inline bool tm_file_ns_capable_noaudit(const struct file *file,
+					      struct user_namespace *ns, int cap)
+{
+	if (file->f_cred == current_cred())
+		return ns_capable_noaudit(ns, cap);
+	return file_ns_capable(file, ns, cap);
 }
 
 /* buddy orders: MAX_ORDER (exclusive) up to 6.1, NR_PAGE_ORDERS from 6.8 */

@@ -241,7 +241,7 @@ struct tm_netns {
 };
 
 struct tm_tcp {
-	bool all_netns;			/* the reader may see every netns */
+	bool all_netns;			/* the reader sees every netns there is */
 	int nr_netns;
 	struct tm_netns *netns;		/* sorted by inum */
 	unsigned long allocated;	/* tcp_prot.sockets_allocated */
@@ -279,7 +279,7 @@ struct tm_snapshot {
 	struct tm_tcp tcp;
 };
 
-int tm_snapshot_tcp(struct tm_snapshot *snap);
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
@@ -297,7 +297,7 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
 
 /* One consistent snapshot of @what; ERR_PTR on failure. */
-struct tm_snapshot *tm_snapshot_take(unsigned int what);
+struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what);
 void tm_snapshot_put(struct tm_snapshot *snap);
 struct file;
 struct inode;
@@ -358,6 +358,7 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t);
 int tm_procfs_init(void);
 void tm_procfs_exit(void);
 int tm_debugfs_init(void);
