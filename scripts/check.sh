@@ -99,6 +99,14 @@ for name in "$@"; do
 		printf '%s\n' "$out" | grep -v '^@counts '
 		read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
 		p=$p2 f=$((f + f2)) s=$s2
+		# a second, short boot: debugfs=off, test_debugfs_off.sh alone
+		step vm-nodebugfs env VM_TAG=nodebugfs \
+			VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
+			"$S/run-vm.sh" "$name" check || f=$((f + $?))
+		out=$(ktap "$OUT/logs/$name-check-nodebugfs.results")
+		printf '%s\n' "$out" | grep -v '^@counts '
+		read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
+		p=$((p + p2)) f=$((f + f2)) s=$((s + s2))
 	fi
 	echo "kernel $K_NAME ($K_RELEASE): $p passed, $f failed, $s skipped"
 	echo "kernel $K_NAME: wall time $((SECONDS - t0)) s (${times#, })"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-vm.sh NAME MODE: boot the matrix kernel with its initramfs in QEMU (KVM
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
-# ttyS1 -> .cache/logs/<name>-<mode>.results. Env: VM_TIMEOUT (s, default 1200).
+# ttyS1 -> .cache/logs/<name>-<mode>.results. Env: VM_TIMEOUT (s, default 1200);
+# VM_APPEND: more kernel parameters; VM_TAG: logs are <name>-<mode>-<tag>.* instead.
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -11,8 +12,8 @@ load_row "$1"
 mode=$2
 kernel=$CACHE/kernels/$K_RELEASE/vmlinuz
 initrd=$OUT/initramfs/$K_RELEASE-$mode.cpio.gz
-console=$OUT/logs/$K_NAME-$mode.console
-results=$OUT/logs/$K_NAME-$mode.results
+console=$OUT/logs/$K_NAME-$mode${VM_TAG:+-$VM_TAG}.console
+results=$OUT/logs/$K_NAME-$mode${VM_TAG:+-$VM_TAG}.results
 [ -f "$kernel" ] || die "no $kernel (run scripts/fetch-kernel.sh $K_NAME)"
 [ -f "$initrd" ] || die "no $initrd (run scripts/mkinitramfs.sh $K_NAME $mode)"
 mkdir -p "$OUT/logs"
@@ -27,7 +28,7 @@ if [ "${TCPMEM_ACCEL:-auto}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; the
 		-display none -monitor none -serial none </dev/null >/dev/null 2>&1 || krc=$?
 	[ "$krc" -ne 124 ] || accel=(-accel kvm -cpu host)
 fi
-echo "run-vm: $K_NAME $mode: qemu ${accel[*]}"
+echo "run-vm: $K_NAME $mode${VM_TAG:+ ($VM_TAG)}: qemu ${accel[*]}${VM_APPEND:+, +$VM_APPEND}"
 
 rc=0
 timeout --foreground -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
@@ -39,7 +40,7 @@ timeout --foreground -k 10 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 \
 	-nographic -no-reboot -display none -monitor none \
 	-serial "file:$console" -serial "file:$results" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME" \
+	-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME${VM_APPEND:+ $VM_APPEND}" \
 	</dev/null || rc=$?
 case $rc in
 0) ;;
