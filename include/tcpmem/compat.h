@@ -110,6 +110,12 @@ static inline bool tm_file_ns_capable_noaudit(const struct file *file,
 	return file_ns_capable(file, ns, cap);
 }
 
+/* vfs_path_lookup() is exported on every kernel; 5.10 declares it in fs/internal.h only */
+#ifndef TM_HAVE_VFS_PATH_LOOKUP_DECL
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *name,
+		    unsigned int flags, struct path *path);
+#endif
+
 /* buddy orders: MAX_ORDER (exclusive) up to 6.1, NR_PAGE_ORDERS from 6.8 */
 #ifdef NR_PAGE_ORDERS
 #define TM_NR_ORDERS	NR_PAGE_ORDERS
