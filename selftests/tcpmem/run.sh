@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run every tcpmem selftest; nested KTAP on stdout, kselftest style.
 cd "$(dirname "$0")" || exit 1
-# TCPMEM_ONLY: one test alone (a second boot with other kernel parameters)
-tests=${TCPMEM_ONLY:-$(ls test_*.sh)}
+# TCPMEM_ONLY: these tests alone, comma-separated (a second boot with other
+# kernel parameters, or a quick run of a few)
+tests=$(echo "${TCPMEM_ONLY:-}" | tr , ' ')
+[ -n "$tests" ] || tests=$(ls test_*.sh)
 n=0
 for t in $tests; do
 	n=$((n + 1))

@@ -4,7 +4,9 @@
 # owning user namespace it has CAP_NET_ADMIN over (checked with the
 # credentials /proc/tcpmem or the debugfs file was opened with).
 #   - root in the initial namespaces: every netns ("netns all");
-#   - root in the initial netns without CAP_NET_ADMIN: the initial netns only;
+#   - root in the initial netns without CAP_NET_ADMIN: the initial netns and
+#     the container's netns (the creator of a user namespace has every
+#     capability in it), not a netns of the initial user namespace;
 #   - a privileged container (unshare -Urn as root: CAP_NET_ADMIN in its own
 #     user namespace only): its netns and a netns it made, not the initial one;
 #   - the same container without CAP_NET_ADMIN: its own netns only;
@@ -89,6 +91,15 @@ tm_unload
 tm_insmod_or_fail
 init_ns=$(readlink /proc/self/ns/net | tr -dc 0-9)
 tm_tcpload -R -p 20000 est:3 || echo "bad tcpload (initial netns) failed" >> $V
+# a second netns of the initial user namespace
+"$TM_DIR/tcpload" -R -r $W.ready0 -n -p 23000 est:1 &
+p0=$!
+i=0
+while [ ! -f $W.ready0 ] && [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+plain=$(readlink /proc/$p0/ns/net | tr -dc 0-9)
 
 unshare -Urn sh "$0" --container > $W.log 2>&1 &
 cpid=$!
@@ -109,24 +120,21 @@ else
 	"$TM_DIR/runas" -C head -n 1 /proc/tcpmem > $W.head_init_nocap
 	"$TM_DIR/runas" -C cat $TM_DBG/states > $W.states_init_nocap
 	ss_count > $W.ss_init
+	ss_count "nsenter -t $p0 -n" > $W.ss_plain
 	touch $W.go
 	wait $cpid
 
 	verdict "root (initial netns) header" "netns all" "$(grep -o 'netns .*' $W.head_init)"
-	got=$(netns_of $W.states_init)
-	case " $got " in
-	*" $init_ns "*" $own "*|*" $own "*" $init_ns "*) ;;
-	*) echo "bad root (initial netns) misses a netns: $got (initial $init_ns, container $own, nested $nested)" >> $V ;;
-	esac
-	case " $got " in
-	*" $nested "*) echo "ok root (initial netns) sees the initial, container and nested netns: $got" >> $V ;;
-	*) echo "bad root (initial netns) does not see the nested netns $nested: $got" >> $V ;;
-	esac
+	verdict "root (initial netns) sees the initial, plain, container and nested netns" \
+		"$(printf '%s\n' "$init_ns" "$plain" "$own" "$nested" | sort -n | tr '\n' ' ')" \
+		"$(netns_of $W.states_init)"
 	verdict "root (initial netns) initial netns = ss" "$(cat $W.ss_init)" "$(tm_count $W.states_init "$init_ns")"
+	verdict "root (initial netns) plain netns = ss" "$(cat $W.ss_plain)" "$(tm_count $W.states_init "$plain")"
 
-	verdict "initial netns without CAP_NET_ADMIN: header" "netns $init_ns" \
+	verdict "initial netns without CAP_NET_ADMIN: header" "netns $init_ns+2" \
 		"$(grep -o 'netns .*' $W.head_init_nocap)"
-	verdict "initial netns without CAP_NET_ADMIN: only the initial netns" "$init_ns " \
+	verdict "initial netns without CAP_NET_ADMIN: its netns and those of the user namespace it created, not the plain one" \
+		"$(printf '%s\n' "$init_ns" "$own" "$nested" | sort -n | tr '\n' ' ')" \
 		"$(netns_of $W.states_init_nocap)"
 	verdict "initial netns without CAP_NET_ADMIN: = ss" "$(cat $W.ss_init)" \
 		"$(tm_count $W.states_init_nocap "$init_ns")"
@@ -145,6 +153,8 @@ else
 		"$(tm_count $W.states_nocap "$own")"
 fi
 tm_tcpload_stop
+kill $p0
+wait $p0
 
 # an unprivileged container: nobody's user and net namespaces
 if "$TM_DIR/runas" 65534 unshare -Urn true 2>/dev/null; then
