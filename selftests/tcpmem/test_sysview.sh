@@ -27,7 +27,7 @@ truth()
 		[ -L "$l" ] && echo "${l##*/} $(readlink "$l")"
 	done > /tmp/tm_vlinks
 	aliases "$1" | awk '
-	FNR == NR { tgt[$1] = $2; next }
+	FILENAME == ARGV[1] { tgt[$1] = $2; next }	# (FNR == NR fails on an empty file: no merging)
 	{
 		n = 0; list = ""
 		if ($2 in tgt)
