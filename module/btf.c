@@ -16,8 +16,9 @@
 #include <uapi/linux/btf.h>
 
 #include "tcpmem/btf.h"
+#include "tcpmem/tcpmem.h"
 
-#define TM_BTF_PATH		"/sys/kernel/btf/vmlinux"
+#define TM_BTF_PATH		"kernel/btf/vmlinux"	/* in the private sysfs */
 #define TM_BTF_MAX_BYTES	(64U << 20)
 #define TM_BTF_MAX_DEPTH	8
 
@@ -128,7 +129,7 @@ static int tm_btf_read_file(void **out, size_t *len)
 	void *buf;
 	int ret = 0;
 
-	f = filp_open(TM_BTF_PATH, O_RDONLY, 0);
+	f = tm_sysfs_open(TM_BTF_PATH, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	cap = i_size_read(file_inode(f));

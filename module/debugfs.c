@@ -50,10 +50,16 @@ TM_SNAPSHOT_FILE(totals, TM_SNAP_ALL);
 
 int tm_debugfs_init(void)
 {
+	/*
+	 * debugfs is optional: with debugfs=off (-EPERM) or without
+	 * CONFIG_DEBUG_FS (-ENODEV) the module runs with /proc/tcpmem alone.
+	 */
 	tm_dir = debugfs_create_dir("tcpmem", NULL);
 	if (IS_ERR_OR_NULL(tm_dir)) {
-		pr_err("cannot create debugfs directory tcpmem\n");
-		return tm_dir ? PTR_ERR(tm_dir) : -ENOMEM;
+		pr_notice("debugfs unavailable (%ld): only /proc/tcpmem\n",
+			  tm_dir ? PTR_ERR(tm_dir) : -ENOMEM);
+		tm_dir = NULL;
+		return 0;
 	}
 	debugfs_create_file("layout", 0400, tm_dir, NULL, &layout_fops);
 	debugfs_create_file("caches", 0400, tm_dir, NULL, &caches_fops);
@@ -73,4 +79,5 @@ int tm_debugfs_init(void)
 void tm_debugfs_exit(void)
 {
 	debugfs_remove_recursive(tm_dir);
+	tm_dir = NULL;
 }

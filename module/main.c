@@ -11,15 +11,18 @@ static int __init tcpmem_init(void)
 {
 	int ret;
 
+	ret = tm_sysfs_init();
+	if (ret)
+		return ret;
 	ret = tm_layout_init();
 	if (ret)
-		return ret;
+		goto err_sysfs;
 	ret = tm_slab_init();
 	if (ret)
-		return ret;
+		goto err_sysfs;
 	ret = tm_params_init();
 	if (ret)
-		return ret;
+		goto err_sysfs;
 	ret = tm_debugfs_init();
 	if (ret)
 		goto err_params;
@@ -33,6 +36,8 @@ err_debugfs:
 	tm_debugfs_exit();
 err_params:
 	tm_params_exit();
+err_sysfs:
+	tm_sysfs_exit();
 	return ret;
 }
 
@@ -41,6 +46,7 @@ static void __exit tcpmem_exit(void)
 	tm_procfs_exit();
 	tm_debugfs_exit();
 	tm_params_exit();
+	tm_sysfs_exit();
 }
 
 module_init(tcpmem_init);

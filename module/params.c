@@ -54,10 +54,17 @@ static bool tm_cache_exists(const char *name)
 int tm_params_init(void)
 {
 	char *buf, *cur, *name;
-	int ret = 0;
+	int ret = 0, i;
 
 	if (!extra_caches || !*extra_caches)
 		return 0;
+	/* the count first: "more than 16" whatever the names are */
+	for (cur = extra_caches, i = 1; *cur; cur++)
+		i += *cur == ',';
+	if (i > TM_MAX_EXTRA) {
+		pr_err("extra_caches: more than %d names (%d)\n", TM_MAX_EXTRA, i);
+		return -EINVAL;
+	}
 	buf = kstrdup(extra_caches, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -68,8 +75,12 @@ int tm_params_init(void)
 			ret = -EINVAL;
 			goto err;
 		}
-		if (tm_nr_extra == TM_MAX_EXTRA) {
-			pr_err("extra_caches: more than %d names\n", TM_MAX_EXTRA);
+		/* a name given twice is a mistake: refused, never folded */
+		for (i = 0; i < tm_nr_extra; i++)
+			if (!strcmp(tm_extra[i], name))
+				break;
+		if (i < tm_nr_extra) {
+			pr_err("extra_caches: \"%s\" named twice\n", name);
 			ret = -EINVAL;
 			goto err;
 		}

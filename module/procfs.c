@@ -20,10 +20,8 @@ static int tm_proc_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "tcpmem %d kernel %s page %lu nodes %u netns ", TM_FORMAT_VERSION,
 		   init_utsname()->release, PAGE_SIZE, num_online_nodes());
-	if (snap->tcp.all_netns)
-		seq_puts(m, "all\n");
-	else
-		seq_printf(m, "%u\n", snap->tcp.nr_netns ? snap->tcp.netns[0].inum : 0);
+	tm_show_netns_visible(m, &snap->tcp);
+	seq_putc(m, '\n');
 	tm_show_states(m, snap);
 	tm_show_caches(m, snap);
 	tm_show_zones(m, snap);

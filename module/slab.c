@@ -555,8 +555,8 @@ static int tm_slab_target(const char *name, char *out, size_t len)
 	struct path p;
 	int ret;
 
-	snprintf(buf, sizeof(buf), "/sys/kernel/slab/%s", name);
-	ret = kern_path(buf, 0, &p);
+	snprintf(buf, sizeof(buf), "kernel/slab/%s", name);
+	ret = tm_sysfs_path(buf, &p);
 	if (ret)
 		return ret;
 	if (d_is_symlink(p.dentry)) {
@@ -593,7 +593,7 @@ static void tm_read_aliases(struct tm_snapshot *snap)
 	l->name = kvmalloc_array(TM_MAX_LINKS, TM_NAME_LEN, GFP_KERNEL);
 	if (!l->name)
 		goto out_free;
-	dir = filp_open("/sys/kernel/slab", O_RDONLY | O_DIRECTORY, 0);
+	dir = tm_sysfs_open("kernel/slab", O_RDONLY | O_DIRECTORY);
 	if (IS_ERR(dir))
 		goto out_free;
 	l->ctx.actor = tm_filldir;

@@ -13,7 +13,8 @@
 
 #include "tcpmem/tcpmem.h"
 
-struct tm_snapshot *tm_snapshot_take(unsigned int what)
+/* FILE: the report file being opened; its opener decides the netns shown */
+struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 {
 	struct tm_snapshot *snap;
 	int ret = 0;
@@ -32,7 +33,7 @@ struct tm_snapshot *tm_snapshot_take(unsigned int what)
 	if (!ret && (what & TM_SNAP_ZONES))
 		ret = tm_snapshot_zones(snap);
 	if (!ret && (what & TM_SNAP_TCP))
-		ret = tm_snapshot_tcp(snap);
+		ret = tm_snapshot_tcp(snap, file);
 	if (ret) {
 		tm_snapshot_put(snap);
 		return ERR_PTR(ret);
@@ -54,7 +55,7 @@ void tm_snapshot_put(struct tm_snapshot *snap)
 int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
 		     unsigned int what)
 {
-	struct tm_snapshot *snap = tm_snapshot_take(what);
+	struct tm_snapshot *snap = tm_snapshot_take(file, what);
 	int ret;
 
 	if (IS_ERR(snap))

@@ -66,8 +66,7 @@ const char *tm_slot_name(int slot)
 
 struct tm_walk {
 	struct tm_tcp *t;
-	struct net **nets;		/* sorted, parallel to t->netns */
-	struct net *only;		/* the reader's netns when restricted */
+	struct net **nets;		/* visible to the reader; sorted, parallel to t->netns */
 };
 
 static int tm_cmp_ptr(const void *a, const void *b)
@@ -81,8 +80,6 @@ static struct tm_netns *tm_netns_of(struct tm_walk *w, const struct net *net)
 {
 	struct net **p;
 
-	if (w->only && net != w->only)
-		return NULL;
 	p = bsearch(&net, w->nets, w->t->nr_netns, sizeof(*w->nets), tm_cmp_ptr);
 	return p ? &w->t->netns[p - w->nets] : NULL;
 }
@@ -251,24 +248,26 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 #endif
 }
 
-/* May the reader see every netns? As inet_diag: CAP_NET_ADMIN in init_user_ns. */
-static bool tm_reader_sees_all(void)
+/*
+ * May the reader see this netns? Its own (the opener's netns), or one whose
+ * owning user namespace the opener had CAP_NET_ADMIN over, with the
+ * credentials the file was opened with (checked while it is opened).
+ * Denial is the normal case for a container: no audit record.
+ */
+static bool tm_reader_sees(const struct file *file, const struct net *own,
+			   const struct net *net)
 {
-	return current->nsproxy->net_ns == &init_net ||
-	       ns_capable(&init_user_ns, CAP_NET_ADMIN);
+	return net == own || tm_file_ns_capable_noaudit(file, net->user_ns, CAP_NET_ADMIN);
 }
 
-int tm_snapshot_tcp(struct tm_snapshot *snap)
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 {
+	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
 	struct tm_walk w = { .t = t };
 	struct net *net;
 	int n = 0, nseen = 0, i, ret = 0;
-
-	t->all_netns = tm_reader_sees_all();
-	if (!t->all_netns)
-		w.only = current->nsproxy->net_ns;
 
 	down_read(&net_rwsem);
 	for_each_net(net)
@@ -282,11 +281,11 @@ int tm_snapshot_tcp(struct tm_snapshot *snap)
 	}
 	i = 0;
 	for_each_net(net) {
-		if (w.only && net != w.only)
-			continue;
-		w.nets[i++] = net;
+		if (i < n && tm_reader_sees(file, own, net))
+			w.nets[i++] = net;
 	}
 	t->nr_netns = i;
+	t->all_netns = i == n;
 	sort(w.nets, t->nr_netns, sizeof(*w.nets), tm_cmp_ptr, NULL);
 	for (i = 0; i < t->nr_netns; i++)
 		t->netns[i].inum = w.nets[i]->ns.inum;
@@ -308,9 +307,8 @@ int tm_snapshot_tcp(struct tm_snapshot *snap)
 		tm_walk_lhash(&w, seen[0]);
 		tm_walk_bhash(&w, seen[0]);
 	}
-	net = current->nsproxy->net_ns;
-	t->max_tw_buckets = READ_ONCE(net->ipv4.tcp_death_row.sysctl_max_tw_buckets);
-	t->own_inum = net->ns.inum;
+	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
+	t->own_inum = own->ns.inum;
 out:
 	up_read(&net_rwsem);
 	kvfree(seen);

@@ -544,12 +544,28 @@ void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap)
 			   div_u64(t->netns[i].bind2_buckets * e2 + 500, 1000));
 }
 
+/*
+ * Which netns the reader sees: "all", its own netns's inode number, or that
+ * number + how many more netns it administers (CAP_NET_ADMIN over their
+ * owning user namespace).
+ */
+void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t)
+{
+	if (t->all_netns)
+		seq_puts(m, "all");
+	else if (t->nr_netns > 1)
+		seq_printf(m, "%u+%d", t->own_inum, t->nr_netns - 1);
+	else
+		seq_printf(m, "%u", t->own_inum);
+}
+
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	const struct tm_tcp *t = &snap->tcp;
 
-	seq_printf(m, "netns_visible=%s sockets_allocated=%lu found_full=%lu",
-		   t->all_netns ? "all" : "own", t->allocated, t->hashed_full);
+	seq_puts(m, "netns_visible=");
+	tm_show_netns_visible(m, t);
+	seq_printf(m, " sockets_allocated=%lu found_full=%lu", t->allocated, t->hashed_full);
 	if (t->all_netns)
 		seq_printf(m, " unhashed_estimate=%ld", (long)t->allocated - (long)t->hashed_full);
 	seq_printf(m, " tcp_mem_min=%ld tcp_mem_pressure=%ld tcp_mem_max=%ld tcp_mem_allocated=%ld max_tw_buckets=%d free_above_high_bytes=%llu\n",

@@ -41,13 +41,14 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z)
 
 	z->nid = nid;
 	z->name = zone->name;
-	z->present = zone->present_pages;
-	z->spanned = zone->spanned_pages;
+	/* unlocked, as zoneinfo_show_print() reads them */
+	z->present = READ_ONCE(zone->present_pages);	/* memory hotplug */
+	z->spanned = READ_ONCE(zone->spanned_pages);
 	z->managed = zone_managed_pages(zone);
 	z->free = zone_page_state(zone, NR_FREE_PAGES);
-	z->min = min_wmark_pages(zone);
-	z->low = low_wmark_pages(zone);
-	z->high = high_wmark_pages(zone);
+	z->min = data_race(min_wmark_pages(zone));	/* + watermark_boost */
+	z->low = data_race(low_wmark_pages(zone));	/* + watermark_boost */
+	z->high = data_race(high_wmark_pages(zone));	/* + watermark_boost */
 
 	/* buddyinfo: all orders in one hold, as frag_show_print() */
 	spin_lock_irqsave(&zone->lock, flags);

@@ -7,6 +7,8 @@
 # (bad_build_lines in lib.sh). dkms-<suite> rows: after that W=1 build,
 # scripts/dkms-check.sh replaces .cache/build/<release>/tcpmem.ko with the
 # module DKMS built from the .deb (unless TCPMEM_NO_DKMS=1: make demo).
+# C=2: sparse checks every file in the same make; its lines say "warning:" or
+# "error:" too, and fail the build like the compiler's.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,19 +30,19 @@ log=$out/build.log
 rc=0
 case $K_BUILDENV in
 host)
-	make -C "/usr/src/linux-headers-$K_RELEASE" M="$out" W=1 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
+	make -C "/usr/src/linux-headers-$K_RELEASE" M="$out" W=1 C=2 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	;;
 chroot-* | dkms-*)
 	# the suite's compiler and pahole: $out is bind-mounted at /build/<release>
 	"$ROOT/scripts/chroot.sh" run "$(build_suite)" "$out" \
-		make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/$K_RELEASE" W=1 \
+		make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/$K_RELEASE" W=1 C=2 \
 		-j"$(nproc)" modules >"$log" 2>&1 || rc=$?
 	;;
 sanitizer)
 	# our own kernel tree, made by scripts/fetch-kernel.sh
 	# no jobserver/flags of an outer make (e.g. `make check`)
 	(unset MAKEFLAGS MFLAGS MAKELEVEL
-		make -C "$SANITIZER_DIR/build" M="$out" W=1 -j"$(nproc)" modules) >"$log" 2>&1 || rc=$?
+		make -C "$SANITIZER_DIR/build" M="$out" W=1 C=2 -j"$(nproc)" modules) >"$log" 2>&1 || rc=$?
 	;;
 esac
 

@@ -90,6 +90,11 @@ for name in "$@"; do
 			rm -f "$OUT/logs/$name-check.accel"
 			step vm "$S/run-vm.sh" "$name" check || f=$?
 			count "$OUT/logs/$name-check.results"
+			# a second, short boot: debugfs=off, test_debugfs_off.sh alone
+			step vm-nodebugfs env VM_TAG=nodebugfs \
+				VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
+				"$S/run-vm.sh" "$name" check || f=$((f + $?))
+			count "$OUT/logs/$name-check-nodebugfs.results"
 		fi
 	fi
 	accel=$(cat "$OUT/logs/$name-check.accel" 2>/dev/null || echo "not run")

@@ -34,14 +34,15 @@ MIRROR=http://deb.debian.org/debian
 base_packages() {
 	case $1 in
 	# linux-headers-5.10.0-*-amd64 pulls gcc-10 too (linux-compiler-gcc-10-x86)
-	bullseye) echo make gcc-10 ;;
+	# sparse: build-module.sh's C=2 pass
+	bullseye) echo make gcc-10 sparse ;;
 	# pahole: module BTF made by the suite's own pahole (7.2 rejects module
 	# BTF it cannot read)
-	sid | unstable) echo make pahole ;;
+	sid | unstable) echo make pahole sparse ;;
 	# perl: W=1 runs scripts/kernel-doc (Pod::Usage, not in minbase);
 	# dwarves: pahole, for the module's BTF
-	bookworm) echo make perl dwarves ;;
-	*) echo make ;;
+	bookworm) echo make perl dwarves sparse ;;
+	*) echo make sparse ;;
 	esac
 }
 

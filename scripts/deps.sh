@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs="git make gcc libc6-dev qemu-system-x86 busybox-static bpftool iproute2 procps rsync
-	numactl cpio kmod gzip"
+	numactl cpio kmod gzip sparse"
 for name in $(matrix_names); do
 	load_spec "$name"
 	case $K_BUILDENV in

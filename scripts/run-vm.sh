@@ -3,6 +3,7 @@
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
 # ttyS1 -> .cache/logs/<name>-<mode>.results; the accelerator (kvm or tcg)
 # -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 3600: the whole suite; each test has its own timeout in selftests/tcpmem/settings).
+# VM_APPEND: more kernel parameters; VM_TAG: logs are <name>-<mode>-<tag>.* instead.
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -12,9 +13,9 @@ load_row "$1"
 mode=$2
 kernel=$CACHE/kernels/$K_RELEASE/vmlinuz
 initrd=$OUT/initramfs/$K_RELEASE-$mode.cpio.gz
-console=$OUT/logs/$K_NAME-$mode.console
-results=$OUT/logs/$K_NAME-$mode.results
-qlog=$OUT/logs/$K_NAME-$mode.qemu
+console=$OUT/logs/$K_NAME-$mode${VM_TAG:+-$VM_TAG}.console
+results=$OUT/logs/$K_NAME-$mode${VM_TAG:+-$VM_TAG}.results
+qlog=$OUT/logs/$K_NAME-$mode${VM_TAG:+-$VM_TAG}.qemu
 [ -f "$kernel" ] || die "no $kernel (run scripts/fetch-kernel.sh $K_NAME)"
 [ -f "$initrd" ] || die "no $initrd (run scripts/mkinitramfs.sh $K_NAME $mode)"
 mkdir -p "$OUT/logs"
@@ -52,7 +53,7 @@ boot() {
 		-nographic -no-reboot -display none -monitor none \
 		-serial "file:$console" -serial "file:$results" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME${VM_APPEND:+ $VM_APPEND}" \
 		</dev/null 2>"$qlog" &
 	qpid=$!
 	while [ "$kvm" -eq 1 ] && kill -0 "$qpid" 2>/dev/null; do
@@ -75,7 +76,7 @@ rc=0 cpu=
 nokvm=$CACHE/accel/nokvm-$(uname -r)-$(qemu-system-x86_64 --version | sed -n '1s/[^0-9.].*version \([^ ]*\).*/\1/p')
 [ "${TCPMEM_ACCEL:-auto}" = tcg ] || [ -f "$nokvm" ] || cpu=$(kvm_cpu)
 if [ -n "$cpu" ]; then
-	echo "run-vm: $K_NAME $mode: accelerator kvm (-cpu $cpu)"
+	echo "run-vm: $K_NAME $mode${VM_TAG:+ ($VM_TAG)}: accelerator kvm (-cpu $cpu)${VM_APPEND:+, +$VM_APPEND}"
 	echo kvm >"$OUT/logs/$K_NAME-$mode.accel"
 	boot -accel kvm -cpu "$cpu" || rc=$?
 	if [ "$rc" -eq 250 ]; then
@@ -89,7 +90,7 @@ if [ -z "$cpu" ]; then
 	why="no usable /dev/kvm"
 	[ ! -f "$nokvm" ] || why="KVM cannot run these guests on this host: $nokvm"
 	[ "${TCPMEM_ACCEL:-auto}" != tcg ] || why="TCPMEM_ACCEL=tcg"
-	echo "run-vm: $K_NAME $mode: accelerator tcg ($why)"
+	echo "run-vm: $K_NAME $mode${VM_TAG:+ ($VM_TAG)}: accelerator tcg ($why)${VM_APPEND:+, +$VM_APPEND}"
 	# for the summary of scripts/check.sh
 	echo tcg >"$OUT/logs/$K_NAME-$mode.accel"
 	boot -accel tcg -cpu max || rc=$?

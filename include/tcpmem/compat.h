@@ -9,16 +9,20 @@
 #ifndef TCPMEM_COMPAT_H
 #define TCPMEM_COMPAT_H
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mmzone.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/sock.h>
 
-/* 6.9+: skbuff_cache lives in the exported net_hotdata */
-#if __has_include("net/hotdata.h")
+/*
+ * 6.9+: skbuff_cache lives in the exported net_hotdata. TM_HAVE_NET_HOTDATA
+ * is probed by Kbuild: sparse (bookworm's 0.6.4) has no __has_include.
+ */
+#ifdef TM_HAVE_NET_HOTDATA
 #include <net/hotdata.h>
-#define TM_HAVE_NET_HOTDATA 1
 #endif
 
 /* 6.1+: filldir_t returns bool (true = go on) instead of int (0 = go on) */
@@ -89,6 +93,28 @@ static inline bool tm_file_watched(struct file *file)
 	return !list_empty_careful(&file->f_ep_links);
 #endif
 }
+
+/*
+ * A capability check with the credentials a file was opened with, leaving
+ * no audit record when denied (a denial is the normal case). No kernel of
+ * the matrix exports a non-auditing check that takes a cred
+ * (security_capable() is not exported); while the file is being opened its
+ * f_cred is the opener's current_cred(), and ns_capable_noaudit() checks
+ * those. Any other time: file_ns_capable(), which audits.
+ */
+static inline bool tm_file_ns_capable_noaudit(const struct file *file,
+					      struct user_namespace *ns, int cap)
+{
+	if (file->f_cred == current_cred())
+		return ns_capable_noaudit(ns, cap);
+	return file_ns_capable(file, ns, cap);
+}
+
+/* vfs_path_lookup() is exported on every kernel; 5.10 declares it in fs/internal.h only */
+#ifndef TM_HAVE_VFS_PATH_LOOKUP_DECL
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *name,
+		    unsigned int flags, struct path *path);
+#endif
 
 /* buddy orders: MAX_ORDER (exclusive) up to 6.1, NR_PAGE_ORDERS from 6.8 */
 #ifdef NR_PAGE_ORDERS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpmem internal interfaces. Data flows one way:
- * resolve (ksym.c, btf.c, layout.c) -> walk (slab.c) -> model (cost.c)
+ * resolve (ksym.c, sysfs.c, btf.c, layout.c) -> walk (slab.c) -> model (cost.c)
  * -> view (procfs.c, debugfs.c).
  */
 #ifndef TCPMEM_H
@@ -112,9 +112,10 @@ static inline void *tm_at(const void *obj, enum tm_fid f)
 	return (void *)((const char *)obj + tm_layout.m[f].offset);
 }
 
+/* marked: other CPUs change what is read (cpu slabs, freelists, sheaves) */
 static inline void *tm_rd_ptr(const void *obj, enum tm_fid f)
 {
-	return *(void * const *)tm_at(obj, f);
+	return READ_ONCE(*(void * const *)tm_at(obj, f));
 }
 
 /* Read a resolved member that holds a per-CPU pointer. */
@@ -134,6 +135,12 @@ struct tm_ksym_find {
 };
 
 int tm_ksym_find_data(struct tm_ksym_find *f, int nr);
+/* sysfs.c: the module's private sysfs mount (names relative to its root) */
+struct path;
+int tm_sysfs_init(void);
+void tm_sysfs_exit(void);
+int tm_sysfs_path(const char *name, struct path *path);
+struct file *tm_sysfs_open(const char *name, int flags);
 
 int tm_layout_init(void);
 int tm_layout_show(struct seq_file *m);
@@ -262,7 +269,7 @@ struct tm_netns {
 };
 
 struct tm_tcp {
-	bool all_netns;			/* the reader may see every netns */
+	bool all_netns;			/* the reader sees every netns there is */
 	int nr_netns;
 	struct tm_netns *netns;		/* sorted by inum */
 	unsigned long allocated;	/* tcp_prot.sockets_allocated */
@@ -300,7 +307,7 @@ struct tm_snapshot {
 	struct tm_tcp tcp;
 };
 
-int tm_snapshot_tcp(struct tm_snapshot *snap);
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
@@ -318,7 +325,7 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
 
 /* One consistent snapshot of @what; ERR_PTR on failure. */
-struct tm_snapshot *tm_snapshot_take(unsigned int what);
+struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what);
 void tm_snapshot_put(struct tm_snapshot *snap);
 struct file;
 struct inode;
@@ -385,6 +392,7 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t);
 int tm_procfs_init(void);
 void tm_procfs_exit(void);
 int tm_debugfs_init(void);

@@ -4,7 +4,7 @@
 # parameter, and leave nothing behind; good ones load.
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 5
+ktap_plan 7
 tm_unload
 
 # refused NAME DMESG_PATTERN PARAM...
@@ -34,6 +34,10 @@ refused "unknown extra cache" 'tcpmem: extra_caches: .*no_such_cache' \
 	extra_caches=no_such_cache
 refused "invalid cache name" 'tcpmem: extra_caches: invalid' 'extra_caches=bad/name'
 refused "empty element" 'tcpmem: extra_caches: invalid' 'extra_caches=kmalloc-64,,dentry'
+refused "duplicate name" 'tcpmem: extra_caches: "dentry" named twice' \
+	extra_caches=dentry,kmalloc-128,dentry
+refused "17 distinct names" 'tcpmem: extra_caches: more than 16 names \(17\)' \
+	extra_caches=kmalloc-8,kmalloc-16,kmalloc-32,kmalloc-64,kmalloc-96,kmalloc-128,kmalloc-192,kmalloc-256,kmalloc-512,kmalloc-1k,kmalloc-2k,kmalloc-4k,kmalloc-8k,dentry,inode_cache,filp,names_cache
 refused "too many caches" 'tcpmem: extra_caches: more than' \
 	extra_caches=dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry,dentry
 
