@@ -104,10 +104,11 @@ esac
 problems=0
 touch "$console" "$results"
 # also lockdep, KASAN, RCU stall and hung task reports
-# The call trace of an OOM-killer report is not a kernel bug: test_fallback's
-# fragment fills memory on purpose. Every other trace counts.
+# The call trace of an OOM-killer or allocation-failure report is not a
+# kernel bug: test_fallback's fragment fills memory on purpose. Every other
+# trace counts.
 hits=$(tr -d '\r' <"$console" | awk '
-	/invoked oom-killer:/ { oom = 1 }
+	/invoked oom-killer:|: page allocation failure: order:/ { oom = 1 }
 	/Call Trace/ && oom { oom = 0; next }
 	/BUG:|WARNING:|Oops|Call Trace|Kernel panic|possible circular locking|inconsistent lock state|suspicious RCU usage|KASAN:|rcu_sched detected stalls|rcu: INFO|hung_task|blocked for more than/') || true
 if [ -n "$hits" ]; then
