@@ -121,6 +121,7 @@ pid0=$tm_load_pid
 # 6.1+: give the second netns an established hash of its own
 ehash=/proc/sys/net/ipv4/tcp_child_ehash_entries
 [ -w $ehash ] && echo 256 > $ehash
+t_ns1=$(date +%s)
 tm_tcpload -n -R -p 20000 est:300 tw:800 cw:300 syn:50 orphan:50:65536 est6:100 tw6:300 ||
 	echo "bad tcpload (second netns) failed" >> $V
 pid1=$tm_load_pid
@@ -145,6 +146,14 @@ fi
 # (6.1+). Whether the kernel has bhash2 comes from the kernel: its bucket
 # cache in /sys/kernel/slab (a link if merged), and its struct in BTF.
 cat $TM_DBG/totals > /tmp/tm_t1
+# The second netns's FIN_WAIT2 minisocks live tcp_fin_timeout (60 s), and
+# its orphans' timers run from when they were made: on a VM slow enough
+# that making and reading the load takes 50 s or more, the checks that need
+# them as made are skipped, with the time it took.
+took=$(($(date +%s) - t_ns1))
+echo "# the second netns's load was made and read in $took s" >> $V
+slow=
+[ "$took" -lt 50 ] || slow="the second netns's load took $took s to make and read: its 60 s timers (tcp_fin_timeout, orphans) have run"
 u0=$(sed -n 's/.* unhashed_estimate=\([-0-9]*\).*/\1/p' /tmp/tm_t0)
 u1=$(sed -n 's/.* unhashed_estimate=\([-0-9]*\).*/\1/p' /tmp/tm_t1)
 bound=$(($(stat_field /tmp/tm_st inet CLOSE sockets) + $(stat_field /tmp/tm_st inet BOUND_INACTIVE sockets)))
@@ -157,6 +166,8 @@ if command -v bpftool > /dev/null; then
 fi
 if [ $bh2 != $bh2_btf ]; then
 	echo "bad bhash2: /sys/kernel/slab/tcp_bind2_bucket says $bh2, BTF struct inet_bind2_bucket says $bh2_btf" >> $V
+elif [ -n "$slow" ]; then
+	echo "skip unhashed-estimate $slow" >> $V
 elif [ $bh2 = 1 ]; then
 	if [ $((u1 - u0)) = 100 ] && [ "$bound" = 50 ]; then
 		echo "ok bhash2: 100 sockets in no table: estimate +$((u1 - u0)); 50 bound ones found in bhash2 ($bound)" >> $V
@@ -190,7 +201,9 @@ else
 	echo "bad orphans: FIN_WAIT1 orphans=$orph wmem_queued=$obuf" >> $V
 fi
 fw2=$(awk -v ns="netns=$ns1" '$1 == ns && / family=inet state=FIN_WAIT2 kind=timewait /' /tmp/tm_st | wc -l)
-if [ "$fw2" = 1 ]; then
+if [ -n "$slow" ] && [ "$fw2" != 1 ]; then
+	echo "skip fin_wait2-minisocks $slow" >> $V
+elif [ "$fw2" = 1 ]; then
 	echo "ok FIN_WAIT2 minisocks reported apart: kind=timewait state=FIN_WAIT2" >> $V
 else
 	echo "bad no kind=timewait state=FIN_WAIT2 record for the cw connections" >> $V
