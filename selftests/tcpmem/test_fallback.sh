@@ -227,12 +227,12 @@ else
 	# in Slab:), which are no part of what the sockets add
 	echo 1 > /proc/sys/vm/stat_refresh
 	s0=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
-	p0=$(tm_slab_total)
+	p0=$(tm_slab_total /tmp/tm_fs0)
 	before=$(slabinfo_tcp)
 	kill -USR1 $tm_load_pid
 	tm_wait_file /tmp/tm_ready || echo "bad fragmented: tcpload failed" >> $V
 	sleep 1
-	p1=$(tm_slab_total)
+	p1=$(tm_slab_total /tmp/tm_fs1)
 	s1=$(tm_slab_kb)
 	after=$(slabinfo_tcp)
 	cat $TM_DBG/states > /tmp/tm_fs
