@@ -26,6 +26,10 @@ chroot-* | dkms-*)
 		die "$K_NAME: cannot install $K_HEADERS in the $suite chroot"
 	kdir=$(chroot_dir "$suite")/usr/src/linux-headers-$K_RELEASE
 	[ -d "$kdir" ] || die "$K_NAME: $K_HEADERS installed but no $kdir"
+	# Debian's arch headers include their -common Makefile by absolute path;
+	# made relative (make -C runs in the headers directory), the same tree
+	# also builds from the host: make -C $kdir M=...
+	sed -i '1s|^include /usr/src/\(linux-headers-[^/]*\)/Makefile$|include ../\1/Makefile|' "$kdir/Makefile"
 	;;
 sanitizer)
 	kdir=$SANITIZER_DIR/build
