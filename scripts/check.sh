@@ -9,6 +9,8 @@
 # A row that cannot be resolved or fetched is SKIPPED with the reason, or a
 # failure if the matrix marks it required; a build or test problem is always
 # a failure. The summary always prints; exits non-zero if anything failed.
+# TCPMEM_ONLY=test_a.sh,test_b.sh (development): one boot running only those
+# selftests, no debugfs=off boot.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -88,13 +90,20 @@ for name in "$@"; do
 			f=1
 		else
 			rm -f "$OUT/logs/$name-check.accel"
-			step vm "$S/run-vm.sh" "$name" check || f=$?
-			count "$OUT/logs/$name-check.results"
-			# a second, short boot: debugfs=off, test_debugfs_off.sh alone
-			step vm-nodebugfs env VM_TAG=nodebugfs \
-				VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
-				"$S/run-vm.sh" "$name" check || f=$((f + $?))
-			count "$OUT/logs/$name-check-nodebugfs.results"
+			if [ -n "${TCPMEM_ONLY:-}" ]; then
+				# development: these tests alone, one boot
+				step vm env VM_APPEND="tcpmem.only=$TCPMEM_ONLY" \
+					"$S/run-vm.sh" "$name" check || f=$?
+				count "$OUT/logs/$name-check.results"
+			else
+				step vm "$S/run-vm.sh" "$name" check || f=$?
+				count "$OUT/logs/$name-check.results"
+				# a second, short boot: debugfs=off, test_debugfs_off.sh alone
+				step vm-nodebugfs env VM_TAG=nodebugfs \
+					VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
+					"$S/run-vm.sh" "$name" check || f=$((f + $?))
+				count "$OUT/logs/$name-check-nodebugfs.results"
+			fi
 		fi
 	fi
 	accel=$(cat "$OUT/logs/$name-check.accel" 2>/dev/null || echo "not run")

@@ -6,6 +6,8 @@
 TCPMEM_KO=${TCPMEM_KO:-/tcpmem/tcpmem.ko}
 TM_DBG=/sys/kernel/debug/tcpmem
 TM_DIR=$(dirname "$0")
+# when the test started (seconds since boot), for the time ktap_finish prints
+TM_T0=$(cut -d' ' -f1 /proc/uptime)
 
 # The kernel's KTAP helpers (KSFT_PASS/FAIL/SKIP, ktap_test_*, the KTAP_CNT_*
 # counters), installed beside this collection by kselftest's install rule.
@@ -57,6 +59,7 @@ ktap_diag()
 # planned arrived, 4 when everything was skipped, else 0
 ktap_finish()
 {
+	echo "# $(basename "$0") took $(awk -v t0="$TM_T0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s"
 	ktap_print_totals
 	[ "$KTAP_CNT_FAIL" -eq 0 ] || exit "$KSFT_FAIL"
 	if [ $((KTAP_CNT_PASS + KTAP_CNT_SKIP)) -ne "$KSFT_NUM_TESTS" ]; then
