@@ -16,7 +16,7 @@
 #include <uapi/linux/btf.h>
 
 #include "tcpmem/btf.h"
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/resolve.h"
 
 #define TM_BTF_PATH		"kernel/btf/vmlinux"	/* in the private sysfs */
 #define TM_BTF_MAX_BYTES	(64U << 20)

@@ -6,7 +6,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/model.h"
 
 /* S = PAGE_SIZE << order: one slab at the preferred order */
 u64 tm_slab_bytes(const struct tm_cache_stat *c)

@@ -7,7 +7,7 @@
 #include <linux/err.h>
 #include <linux/seq_file.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/view.h"
 
 static struct dentry *tm_dir;
 

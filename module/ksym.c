@@ -15,7 +15,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/resolve.h"
 
 /* The address the lookup by name gives for a data symbol, unchecked. */
 static int tm_ksym_addr(const char *name, unsigned long *addr)

@@ -15,7 +15,7 @@
 #include <net/transp_v6.h>
 #endif
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/resolve.h"
 
 struct tm_layout tm_layout;
 struct list_head *tm_slab_caches;

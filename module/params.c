@@ -9,7 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/resolve.h"
 
 static char *extra_caches;
 module_param(extra_caches, charp, 0444);

@@ -10,7 +10,7 @@
 #include <linux/seq_file.h>
 #include <linux/utsname.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/view.h"
 
 static struct proc_dir_entry *tm_proc;
 

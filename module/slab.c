@@ -27,7 +27,7 @@
 #endif
 
 #include "tcpmem/compat.h"
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/walk.h"
 
 #define TM_OO_ORDER(x)		((x) >> 16)
 #define TM_OO_OBJECTS(x)	((x) & 0xffff)

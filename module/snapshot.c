@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/walk.h"
 
 /* FILE: the report file being opened; its opener decides the netns shown */
 struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)

@@ -18,7 +18,7 @@
 #include <linux/path.h>
 #include <linux/workqueue.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/resolve.h"
 
 static struct vfsmount *tm_sysfs_mnt;
 

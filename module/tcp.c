@@ -28,7 +28,7 @@
 #include <net/tcp.h>
 
 #include "tcpmem/compat.h"
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/walk.h"
 
 #define TM_BATCH	256	/* buckets between two cond_resched() */
 

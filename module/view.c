@@ -7,7 +7,7 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/view.h"
 
 static bool tm_merged(const struct tm_cache_stat *c)
 {

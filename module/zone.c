@@ -15,7 +15,7 @@
 #include <linux/vmstat.h>
 
 #include "tcpmem/compat.h"
-#include "tcpmem/tcpmem.h"
+#include "tcpmem/walk.h"
 
 /* the kernel's names, in enum migratetype order (mm/page_alloc.c) */
 const char *const tm_mt_name[MIGRATE_TYPES] = {

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpmem layer 3, model: pure arithmetic on snapshots (bytes, orders,
+ * per-socket object sets).
+ */
+#ifndef TCPMEM_MODEL_H
+#define TCPMEM_MODEL_H
+
+#include "tcpmem/walk.h"
+
+
+/* ---- model: pure arithmetic on snapshots ------------------------------ */
+
+/* bytes of one slab at the preferred order, and at the fallback order */
+u64 tm_slab_bytes(const struct tm_cache_stat *c);
+u64 tm_min_slab_bytes(const struct tm_cache_stat *c);
+/* bytes of all slabs of a cache, or of one node of it, each at its order */
+u64 tm_cache_bytes(const struct tm_cache_stat *c);
+u64 tm_node_bytes(const struct tm_cache_stat *c, const struct tm_node_stat *n);
+/* effective bytes per object (slab bytes / objects), in thousandths (rounded) */
+u64 tm_eff_milli(const struct tm_cache_stat *c);
+/* bytes lost at the end of a slab, averaged over the cache's slabs */
+u64 tm_tail_waste(const struct tm_cache_stat *c);
+/* used objects: active minus the free objects CPUs hold */
+unsigned long tm_used_objs(const struct tm_cache_stat *c);
+/* bytes of objects in use per bytes of slabs, in thousandths */
+u64 tm_util_milli(const struct tm_cache_stat *c);
+/* free blocks of at least @order in a zone */
+unsigned long tm_blocks_ge(const struct tm_zone_stat *z, unsigned int order);
+/* blocks of @order the free lists hold, splitting larger ones */
+unsigned long tm_blocks_fit(const struct tm_zone_stat *z, unsigned int order);
+/* free pages in a zone, summed from its buddy lists */
+unsigned long tm_buddy_pages(const struct tm_zone_stat *z);
+/* unusable free space index for @order, thousandths (extfrag/unusable_index) */
+unsigned int tm_unusable_milli(const struct tm_zone_stat *z, unsigned int order);
+
+/* the tracked types one socket of @family in @slot held as @holder owns */
+int tm_objects_of(int family, int slot, enum tm_holder holder, enum tm_type *out);
+/* effective slab bytes per socket for that set, thousandths */
+u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_holder holder);
+/* slab bytes of an accumulator, rounded */
+u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
+		      const struct tm_state_acc *a);
+unsigned long tm_acc_sockets(const struct tm_state_acc *a);
+u64 tm_acc_buffers(const struct tm_state_acc *a);
+extern const char *const tm_holder_name[TM_NR_HOLDERS];
+
+#endif /* TCPMEM_MODEL_H */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpmem layer 2, walk: snapshots of slab caches, zones and TCP sockets,
+ * taken under the kernel's own locks in bounded batches.
+ */
+#ifndef TCPMEM_WALK_H
+#define TCPMEM_WALK_H
+
+#include <linux/mmzone.h>
+#include <net/tcp_states.h>
+
+#include "tcpmem/resolve.h"
+
+
+/* ---- walk: slab caches ----------------------------------------------- */
+
+/* Tracked object types, in report order. */
+enum tm_type {
+	TM_T_TCP,
+	TM_T_TCPV6,
+	TM_T_TW_TCP,
+	TM_T_TW_TCPV6,
+	TM_T_REQ_TCP,
+	TM_T_REQ_TCPV6,
+	TM_T_SOCK_INODE,
+	TM_T_FILP,
+	TM_T_DENTRY,
+	TM_T_KMALLOC64,
+	TM_T_BIND,
+	TM_T_BIND2,
+	TM_T_EPI,
+	TM_T_PWQ,
+	TM_T_SKB,
+	TM_T_LSM_SOCK,		/* LSM blobs, where an LSM allocates them */
+	TM_T_LSM_INODE,
+	TM_T_LSM_FILE,
+	TM_T_EP_HEAD,		/* 6.1+: the head of a watched file's epitems */
+	TM_NR_TYPES
+};
+
+#define TM_ALIASES_LEN	512
+
+struct tm_node_stat {
+	bool present;			/* the cache has a kmem_cache_node here */
+	unsigned long slabs;		/* nr_slabs */
+	unsigned long objs;		/* total_objects */
+	unsigned long slabs_hi;		/* of slabs: at the preferred order (oo) */
+	unsigned long slabs_lo;		/* of slabs: at the fallback order (min) */
+	bool orders_exact;		/* slabs and objs split into whole hi/lo */
+	unsigned long partial;		/* nr_partial: slabs on the partial list */
+	unsigned long partial_free;	/* free objects there, by the kernel's rule */
+	unsigned long partial_free_exact;
+	bool approx;			/* the kernel's rule approximated here */
+};
+
+/* One tracked type and the cache it lives in, as /proc/slabinfo sees it. */
+struct tm_cache_stat {
+	const char *type;		/* tracked type, e.g. "tcp_bind_bucket" */
+	bool label;			/* @type names a use (lsm_sock), not a cache */
+	bool present;			/* the type exists on this kernel */
+	bool unavailable;		/* it may, but its cache was not validated */
+	char cache[TM_NAME_LEN];	/* name of the cache holding it */
+	u32 size;			/* s->size: objsize in /proc/slabinfo */
+	u32 object_size;
+	u32 align;
+	u32 objperslab;
+	u32 order;			/* pagesperslab = 1 << order */
+	u32 min_objperslab;		/* fallback geometry when order fails */
+	u32 min_order;
+	u32 flags;
+	int refcount;
+	unsigned long num_objs;
+	unsigned long num_slabs;
+	unsigned long slabs_hi;		/* slabs at the preferred order */
+	unsigned long slabs_lo;		/* slabs at the fallback (min) order */
+	bool orders_exact;		/* every node's split came out whole */
+	unsigned long active_objs;	/* num_objs - partial_free (kernel's rule) */
+	unsigned long partial_free;
+	unsigned long partial_free_exact;
+	bool approx;
+	bool cpu_free_ok;
+	unsigned long cpu_free;		/* free objects held by CPUs (and barns) */
+	unsigned long cpu_slabs;	/* slabs held as cpu slab */
+	unsigned long cpu_partial_slabs;
+	unsigned long barn_free;	/* 7.2: of cpu_free, in full sheaves in barns */
+	bool aliases_ok;
+	int nr_aliases;
+	char aliases[TM_ALIASES_LEN];	/* comma-separated, sorted */
+	struct tm_node_stat *node;	/* nr_node_ids entries */
+};
+
+/* ---- walk: TCP sockets ------------------------------------------------ */
+
+enum { TM_INET, TM_INET6, TM_NR_FAMILIES };
+
+/*
+ * Slots: full sockets by sk_state (1 .. TCP_MAX_STATES - 1), then the two
+ * kinds of minisock: timewait (by tw_substate) and request socks.
+ */
+enum {
+	TM_SLOT_TW = TCP_MAX_STATES,	/* timewait minisock, substate TIME_WAIT */
+	TM_SLOT_TW_FW2,			/* timewait minisock, substate FIN_WAIT2 */
+	TM_SLOT_REQ,			/* request sock (TCP_NEW_SYN_RECV) */
+	TM_NR_SLOTS
+};
+
+/* What one socket holds, beyond its own object, decides its cost. */
+enum tm_holder {
+	TM_H_FILE,		/* a user file: socket + file + dentry */
+	TM_H_FILE_EPOLL,	/* the same, watched by epoll */
+	TM_H_KERNEL,		/* a struct socket but no file (kernel socket) */
+	TM_H_ORPHAN,		/* closed, still in the state machine */
+	TM_H_QUEUED,		/* a child in an accept queue: its request sock too */
+	TM_H_MINI,		/* a minisock: its object only */
+	TM_NR_HOLDERS
+};
+
+struct tm_state_acc {
+	unsigned long n[TM_NR_HOLDERS];
+	u64 rmem;		/* sk_rmem_alloc */
+	u64 wmem_queued;	/* sk_wmem_queued */
+	u64 fwd_alloc;		/* sk_forward_alloc */
+};
+
+struct tm_netns {
+	unsigned int inum;	/* netns inode number, as ls -l /proc/PID/ns/net */
+	unsigned long bind_buckets;
+	unsigned long bind2_buckets;
+	struct tm_state_acc acc[TM_NR_FAMILIES][TM_NR_SLOTS];
+};
+
+struct tm_tcp {
+	bool all_netns;			/* the reader sees every netns there is */
+	int nr_netns;
+	struct tm_netns *netns;		/* sorted by inum */
+	unsigned long allocated;	/* tcp_prot.sockets_allocated */
+	unsigned long hashed_full;	/* full sockets found in the tables */
+	long tcp_mem_pages[3];		/* net.ipv4.tcp_mem */
+	long tcp_mem_allocated;		/* pages */
+	int max_tw_buckets;		/* of the reader's netns */
+	unsigned int own_inum;		/* the reader's netns */
+};
+
+/* One populated zone, as /proc/zoneinfo, buddyinfo and pagetypeinfo see it. */
+struct tm_zone_stat {
+	int nid;
+	const char *name;		/* the kernel's zone name */
+	unsigned long present;		/* pages */
+	unsigned long spanned;
+	unsigned long managed;
+	unsigned long free;		/* NR_FREE_PAGES */
+	unsigned long min;		/* watermarks as zoneinfo prints them */
+	unsigned long low;
+	unsigned long high;
+	unsigned long nr_free[TM_NR_ORDERS];	/* free blocks per order */
+	unsigned long mt_free[MIGRATE_TYPES][TM_NR_ORDERS];
+	bool mt_overflow[MIGRATE_TYPES][TM_NR_ORDERS];
+};
+
+extern const char *const tm_mt_name[MIGRATE_TYPES];
+
+struct tm_snapshot {
+	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
+	int nr_caches;
+	struct tm_cache_stat cache[TM_NR_TYPES + TM_MAX_EXTRA];
+	struct tm_zone_stat *zones;	/* populated zones of online nodes */
+	int nr_zones;
+	struct tm_tcp tcp;
+};
+
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
+void tm_snapshot_free_tcp(struct tm_snapshot *snap);
+const char *tm_slot_name(int slot);
+
+int tm_snapshot_zones(struct tm_snapshot *snap);
+void tm_snapshot_free_zones(struct tm_snapshot *snap);
+
+int tm_slab_init(void);
+int tm_snapshot_caches(struct tm_snapshot *snap);
+void tm_snapshot_free_caches(struct tm_snapshot *snap);
+
+/* Sections a snapshot holds: a debugfs file takes only what it shows. */
+#define TM_SNAP_CACHES	0x1
+#define TM_SNAP_ZONES	0x2
+#define TM_SNAP_TCP	0x4
+#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
+
+/* One consistent snapshot of @what; ERR_PTR on failure. */
+struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what);
+void tm_snapshot_put(struct tm_snapshot *snap);
+struct file;
+struct inode;
+int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
+		     unsigned int what);
+int tm_snapshot_release(struct inode *inode, struct file *file);
+
+#endif /* TCPMEM_WALK_H */
