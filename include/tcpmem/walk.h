@@ -11,7 +11,6 @@
 
 #include "tcpmem/resolve.h"
 
-
 /* ---- walk: slab caches ----------------------------------------------- */
 
 /* Tracked object types, in report order. */
