@@ -8,7 +8,6 @@
 
 #include "tcpmem/walk.h"
 
-
 /* ---- model: pure arithmetic on snapshots ------------------------------ */
 
 /* bytes of one slab at the preferred order, and at the fallback order */

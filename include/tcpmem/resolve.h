@@ -15,7 +15,6 @@
 #include "tcpmem/btf.h"
 #include "tcpmem/compat.h"
 
-
 #define TM_MAX_EXTRA		16
 #define TM_NAME_LEN		64
 

@@ -8,7 +8,6 @@
 
 #include "tcpmem/model.h"
 
-
 #define TM_FORMAT_VERSION	1
 
 /* ---- views ------------------------------------------------------------ */
