@@ -51,6 +51,17 @@ verdict()
 	fi
 }
 
+# reads CAP NOCAP: /proc/tcpmem's header and debugfs states as this reader
+# sees them into $W.head_CAP, $W.states_CAP, and without CAP_NET_ADMIN
+# (runas -C) into $W.head_NOCAP, $W.states_NOCAP
+reads()
+{
+	head -n 1 /proc/tcpmem > $W.head_$1
+	cat $TM_DBG/states > $W.states_$1
+	"$TM_DIR/runas" -C head -n 1 /proc/tcpmem > $W.head_$2
+	"$TM_DIR/runas" -C cat $TM_DBG/states > $W.states_$2
+}
+
 # The container's half, run by "unshare -Urn": sockets in its netns and in
 # a netns it makes, what its readers see, what ss sees; then it waits for
 # the initial namespace's readers before it lets its sockets go.
@@ -68,10 +79,7 @@ if [ "${1:-}" = --container ]; then
 	done
 	readlink /proc/self/ns/net | tr -dc 0-9 > $W.own
 	readlink /proc/$p2/ns/net | tr -dc 0-9 > $W.nested
-	head -n 1 /proc/tcpmem > $W.head_cap
-	cat $TM_DBG/states > $W.states_cap
-	"$TM_DIR/runas" -C head -n 1 /proc/tcpmem > $W.head_nocap
-	"$TM_DIR/runas" -C cat $TM_DBG/states > $W.states_nocap
+	reads cap nocap
 	ss_count > $W.ss_own
 	ss_count "nsenter -t $p2 -n" > $W.ss_nested
 	touch $W.set
@@ -115,10 +123,7 @@ else
 	nested=$(cat $W.nested)
 
 	# the initial namespace's readers, while the container's sockets exist
-	head -n 1 /proc/tcpmem > $W.head_init
-	cat $TM_DBG/states > $W.states_init
-	"$TM_DIR/runas" -C head -n 1 /proc/tcpmem > $W.head_init_nocap
-	"$TM_DIR/runas" -C cat $TM_DBG/states > $W.states_init_nocap
+	reads init init_nocap
 	ss_count > $W.ss_init
 	ss_count "nsenter -t $p0 -n" > $W.ss_plain
 	touch $W.go
