@@ -62,7 +62,8 @@ u64 tm_tail_waste(const struct tm_cache_stat *c)
 
 unsigned long tm_used_objs(const struct tm_cache_stat *c)
 {
-	unsigned long used = c->num_objs - c->partial_free_exact;
+	/* above MAX_PARTIAL_TO_SCAN partial slabs, the scaled sample */
+	unsigned long used = c->num_objs - (c->exact ? c->partial_free_exact : c->partial_free);
 
 	return c->cpu_free_ok && c->cpu_free <= used ? used - c->cpu_free : used;
 }

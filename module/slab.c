@@ -364,30 +364,34 @@ static void tm_read_sheaves(const void *s, struct tm_cache_stat *c)
 }
 
 /*
- * Free objects on one node's partial list: exactly, and as the kernel's
- * /proc/slabinfo counts them (6.10+: above MAX_PARTIAL_TO_SCAN slabs, scan
- * half from the head and half from the tail and scale).
+ * Free objects on one node's partial list, as /proc/slabinfo counts them on
+ * 6.10+ (count_partial_free_approx): up to MAX_PARTIAL_TO_SCAN slabs, every
+ * one (then the figure is exact); above, the first and the last half of
+ * that many, scaled to the list. Every kernel gets the bounded rule: the
+ * list is walked with list_lock held and IRQs off, and the whole walk that
+ * /proc/slabinfo still does before 6.10 is what made a node with a million
+ * partial slabs fire the NMI watchdog there. So before 6.10 a node above
+ * the threshold is approximate here and exact in /proc/slabinfo.
  */
 static void tm_read_partial(const void *n, struct tm_node_stat *ns)
 {
 	spinlock_t *lock = tm_at(n, TM_KN_LIST_LOCK);
 	struct list_head *head = tm_at(n, TM_KN_PARTIAL), *pos;
 	u32 loff = tm_layout.m[TM_SL_SLAB_LIST].offset;
-	unsigned long flags, exact = 0, x = 0, scanned = 0;
+	unsigned long flags, x = 0, scanned = 0;
 
 	spin_lock_irqsave(lock, flags);
+	/* nr_partial changes with the list, under list_lock */
 	ns->partial = tm_rd(n, TM_KN_NR_PARTIAL);
 	list_for_each(pos, head) {
 		const void *slab = (const char *)pos - loff;
-		unsigned long f = tm_rd(slab, TM_SL_OBJECTS) - tm_rd(slab, TM_SL_INUSE);
 
-		exact += f;
-		if (scanned < TM_MAX_PARTIAL_TO_SCAN / 2) {
-			x += f;
-			scanned++;
-		}
+		x += tm_rd(slab, TM_SL_OBJECTS) - tm_rd(slab, TM_SL_INUSE);
+		if (++scanned == (ns->partial > TM_MAX_PARTIAL_TO_SCAN ?
+				  TM_MAX_PARTIAL_TO_SCAN / 2 : TM_MAX_PARTIAL_TO_SCAN))
+			break;
 	}
-	if (tm_layout.slabinfo_approx && ns->partial > TM_MAX_PARTIAL_TO_SCAN) {
+	if (ns->partial > TM_MAX_PARTIAL_TO_SCAN) {
 		list_for_each_prev(pos, head) {
 			const void *slab = (const char *)pos - loff;
 
@@ -398,12 +402,11 @@ static void tm_read_partial(const void *n, struct tm_node_stat *ns)
 		x = mult_frac(x, ns->partial, scanned);
 		x = min_t(unsigned long, x, atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS)));
 		ns->approx = true;
-	} else {
-		x = exact;
 	}
 	spin_unlock_irqrestore(lock, flags);
 	ns->partial_free = x;
-	ns->partial_free_exact = exact;
+	ns->exact = !ns->approx;
+	ns->partial_free_exact = ns->exact ? x : 0;
 }
 
 /*
@@ -466,6 +469,7 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 	c->flags = tm_rd(s, TM_KC_FLAGS);
 	c->refcount = (int)tm_rd(s, TM_KC_REFCOUNT);
 	c->orders_exact = true;
+	c->exact = true;
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		const void *n = tm_kc_node(s, nid);
 		struct tm_node_stat *ns = &c->node[nid];
@@ -483,6 +487,8 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 		c->partial_free += ns->partial_free;
 		c->partial_free_exact += ns->partial_free_exact;
 		c->approx |= ns->approx;
+		c->exact &= ns->exact;
+		cond_resched();		/* slab_mutex is a mutex */
 	}
 	c->active_objs = c->num_objs - c->partial_free;
 	if (tm_layout.cpu_free)

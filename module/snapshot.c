@@ -30,8 +30,8 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 	/* the cost model needs the caches wherever sockets are costed */
 	if (what & (TM_SNAP_CACHES | TM_SNAP_TCP))
 		ret = tm_snapshot_caches(snap);
-	if (!ret && (what & TM_SNAP_ZONES))
-		ret = tm_snapshot_zones(snap);
+	if (!ret && (what & (TM_SNAP_ZONES | TM_SNAP_PAGETYPES)))
+		ret = tm_snapshot_zones(snap, what & TM_SNAP_PAGETYPES);
 	if (!ret && (what & TM_SNAP_TCP))
 		ret = tm_snapshot_tcp(snap, file);
 	if (ret) {

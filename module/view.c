@@ -65,6 +65,15 @@ void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		    "# util: used x object_size / (slabs x slab bytes)\n");
 }
 
+/* free objects on the partial lists counted one by one, or "na" above the bound */
+static void tm_put_exact(struct seq_file *m, unsigned long v, bool ok)
+{
+	if (ok)
+		seq_printf(m, " partial_free_exact=%lu", v);
+	else
+		seq_puts(m, " partial_free_exact=na");
+}
+
 void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	int i;
@@ -88,8 +97,9 @@ void tm_dbg_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_printf(m, " slabs_hi=%lu slabs_lo=%lu orders_exact=%d min_slab_bytes=%llu bytes=%llu",
 			   c->slabs_hi, c->slabs_lo, c->orders_exact, tm_min_slab_bytes(c),
 			   tm_cache_bytes(c));
-		seq_printf(m, " partial_free=%lu partial_free_exact=%lu approx=%d",
-			   c->partial_free, c->partial_free_exact, c->approx);
+		seq_printf(m, " partial_free=%lu", c->partial_free);
+		tm_put_exact(m, c->partial_free_exact, c->exact);
+		seq_printf(m, " approx=%d", c->approx);
 		if (c->cpu_free_ok)
 			seq_printf(m, " cpu_free=%lu cpu_slabs=%lu cpu_partial_slabs=%lu barn_free=%lu used_objs=%lu util_permille=%llu",
 				   c->cpu_free, c->cpu_slabs, c->cpu_partial_slabs,
@@ -111,19 +121,22 @@ void tm_dbg_caches_nodes(struct seq_file *m, const struct tm_snapshot *snap)
 
 		if (!c->present)
 			continue;
-		seq_printf(m, "type=%s cache=%s node=all slabs=%lu objs=%lu partial_free=%lu partial_free_exact=%lu approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
-			   c->type, c->cache, c->num_slabs, c->num_objs, c->partial_free,
-			   c->partial_free_exact, c->approx, c->slabs_hi, c->slabs_lo,
-			   tm_cache_bytes(c));
+		seq_printf(m, "type=%s cache=%s node=all slabs=%lu objs=%lu partial_free=%lu",
+			   c->type, c->cache, c->num_slabs, c->num_objs, c->partial_free);
+		tm_put_exact(m, c->partial_free_exact, c->exact);
+		seq_printf(m, " approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
+			   c->approx, c->slabs_hi, c->slabs_lo, tm_cache_bytes(c));
 		for (nid = 0; nid < nr_node_ids; nid++) {
 			const struct tm_node_stat *n = &c->node[nid];
 
 			if (!n->present)
 				continue;
-			seq_printf(m, "type=%s cache=%s node=%d slabs=%lu objs=%lu partial_slabs=%lu partial_free=%lu partial_free_exact=%lu approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
+			seq_printf(m, "type=%s cache=%s node=%d slabs=%lu objs=%lu partial_slabs=%lu partial_free=%lu",
 				   c->type, c->cache, nid, n->slabs, n->objs, n->partial,
-				   n->partial_free, n->partial_free_exact, n->approx,
-				   n->slabs_hi, n->slabs_lo, tm_node_bytes(c, n));
+				   n->partial_free);
+			tm_put_exact(m, n->partial_free_exact, n->exact);
+			seq_printf(m, " approx=%d slabs_hi=%lu slabs_lo=%lu bytes=%llu\n",
+				   n->approx, n->slabs_hi, n->slabs_lo, tm_node_bytes(c, n));
 		}
 	}
 }

@@ -34,7 +34,7 @@ const char *const tm_mt_name[MIGRATE_TYPES] = {
 /* /proc/pagetypeinfo stops counting a list here and prints ">" */
 #define TM_PAGETYPE_CAP	100000UL
 
-static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z)
+static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, bool pagetypes)
 {
 	unsigned long flags;
 	int o, mt;
@@ -57,6 +57,8 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z)
 		z->nr_free[o] = data_race(zone->free_area[o].nr_free);
 	spin_unlock_irqrestore(&zone->lock, flags);
 
+	if (!pagetypes)
+		return;
 	/* pagetypeinfo: one hold per list, capped, as the kernel does */
 	for (mt = 0; mt < MIGRATE_TYPES; mt++) {
 		for (o = 0; o < TM_NR_ORDERS; o++) {
@@ -77,7 +79,7 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z)
 	}
 }
 
-int tm_snapshot_zones(struct tm_snapshot *snap)
+int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes)
 {
 	int nid, i;
 
@@ -96,7 +98,7 @@ int tm_snapshot_zones(struct tm_snapshot *snap)
 				continue;
 			if (snap->nr_zones == num_online_nodes() * MAX_NR_ZONES)
 				return 0;	/* a node came online meanwhile */
-			tm_read_zone(nid, zone, &snap->zones[snap->nr_zones++]);
+			tm_read_zone(nid, zone, &snap->zones[snap->nr_zones++], pagetypes);
 		}
 	}
 	return 0;

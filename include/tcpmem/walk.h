@@ -48,8 +48,9 @@ struct tm_node_stat {
 	bool orders_exact;		/* slabs and objs split into whole hi/lo */
 	unsigned long partial;		/* nr_partial: slabs on the partial list */
 	unsigned long partial_free;	/* free objects there, by the kernel's rule */
-	unsigned long partial_free_exact;
-	bool approx;			/* the kernel's rule approximated here */
+	unsigned long partial_free_exact;	/* valid when @exact */
+	bool approx;			/* above MAX_PARTIAL_TO_SCAN: scaled sample */
+	bool exact;			/* every partial slab was counted */
 };
 
 /* One tracked type and the cache it lives in, as /proc/slabinfo sees it. */
@@ -75,8 +76,9 @@ struct tm_cache_stat {
 	bool orders_exact;		/* every node's split came out whole */
 	unsigned long active_objs;	/* num_objs - partial_free (kernel's rule) */
 	unsigned long partial_free;
-	unsigned long partial_free_exact;
+	unsigned long partial_free_exact;	/* valid when @exact */
 	bool approx;
+	bool exact;			/* every node's partial free objects counted */
 	bool cpu_free_ok;
 	unsigned long cpu_free;		/* free objects held by CPUs (and barns) */
 	unsigned long cpu_slabs;	/* slabs held as cpu slab */
@@ -171,7 +173,8 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
-int tm_snapshot_zones(struct tm_snapshot *snap);
+/* @pagetypes: also count every migratetype free list (debugfs pagetypes only) */
+int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes);
 void tm_snapshot_free_zones(struct tm_snapshot *snap);
 
 int tm_slab_init(void);
@@ -183,6 +186,8 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_ZONES	0x2
 #define TM_SNAP_TCP	0x4
 #define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
+/* free lists per migratetype: walked under zone->lock, only for the file printing them */
+#define TM_SNAP_PAGETYPES	0x8
 
 /* One consistent snapshot of @what; ERR_PTR on failure. */
 struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what);
