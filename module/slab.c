@@ -592,11 +592,11 @@ static void tm_read_aliases(struct tm_snapshot *snap)
 	struct file *dir;
 	int i, k;
 
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	own = kcalloc(snap->nr_caches, TM_NAME_LEN, GFP_KERNEL);
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+	own = kcalloc(snap->nr_caches, TM_NAME_LEN, GFP_KERNEL_ACCOUNT);
 	if (!l || !own)
 		goto out_free;
-	l->name = kvmalloc_array(TM_MAX_LINKS, TM_NAME_LEN, GFP_KERNEL);
+	l->name = kvmalloc_array(TM_MAX_LINKS, TM_NAME_LEN, GFP_KERNEL_ACCOUNT);
 	if (!l->name)
 		goto out_free;
 	dir = tm_sysfs_open("kernel/slab", O_RDONLY | O_DIRECTORY);
@@ -645,7 +645,8 @@ int tm_snapshot_caches(struct tm_snapshot *snap)
 	int i;
 
 	snap->nr_caches = TM_NR_TYPES + tm_nr_extra;
-	snap->nodes = kvcalloc(snap->nr_caches * nr_node_ids, sizeof(*snap->nodes), GFP_KERNEL);
+	snap->nodes = kvcalloc(snap->nr_caches * nr_node_ids, sizeof(*snap->nodes),
+			       GFP_KERNEL_ACCOUNT);
 	if (!snap->nodes)
 		return -ENOMEM;
 	for (i = 0; i < snap->nr_caches; i++) {

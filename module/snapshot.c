@@ -22,9 +22,10 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 	/*
 	 * vmalloc: order-0 pages from the per-CPU lists. A multi-page kmalloc
 	 * could split a buddy block while the zones are read, and the report
-	 * would show its own footprint.
+	 * would show its own footprint. Charged to the reader's memcg, as
+	 * every allocation a read makes.
 	 */
-	snap = vzalloc(sizeof(*snap));
+	snap = __vmalloc(sizeof(*snap), GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
 	/* the cost model needs the caches wherever sockets are costed */

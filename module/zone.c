@@ -84,8 +84,8 @@ int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes)
 	int nid, i;
 
 	/* vmalloc, as the snapshot itself: see tm_snapshot_take() */
-	snap->zones = vzalloc(array_size(num_online_nodes() * MAX_NR_ZONES,
-					 sizeof(*snap->zones)));
+	snap->zones = __vmalloc(array_size(num_online_nodes() * MAX_NR_ZONES,
+					   sizeof(*snap->zones)), GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!snap->zones)
 		return -ENOMEM;
 	for_each_online_node(nid) {
