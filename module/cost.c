@@ -208,3 +208,64 @@ u64 tm_acc_buffers(const struct tm_state_acc *a)
 {
 	return a->rmem + a->wmem_queued + a->fwd_alloc;
 }
+
+void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a)
+{
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		to->n[h] += a->n[h];
+	to->rmem += a->rmem;
+	to->wmem_queued += a->wmem_queued;
+	to->fwd_alloc += a->fwd_alloc;
+}
+
+u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns)
+{
+	u64 e1 = tm_eff_milli(&snap->cache[TM_T_BIND]);
+	u64 e2 = snap->cache[TM_T_BIND2].present ? tm_eff_milli(&snap->cache[TM_T_BIND2]) : 0;
+
+	return div_u64(ns->bind_buckets * e1 + 500, 1000) +
+	       div_u64(ns->bind2_buckets * e2 + 500, 1000);
+}
+
+/*
+ * Per state (both families, every visible netns) the slab bytes the states
+ * table shows, their sum with the bind buckets, and the TM_TOP largest.
+ */
+void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	int slot, f, i, k;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < t->nr_netns; i++)
+		h->shared += tm_bind_bytes(snap, &t->netns[i]);
+	for (slot = 1; slot < TM_NR_SLOTS; slot++) {
+		unsigned long n = 0;
+		u64 bytes = 0;
+
+		for (f = 0; f < TM_NR_FAMILIES; f++) {
+			struct tm_state_acc a = {};
+
+			for (i = 0; i < t->nr_netns; i++)
+				tm_acc_add(&a, &t->netns[i].acc[f][slot]);
+			n += tm_acc_sockets(&a);
+			bytes += tm_acc_slab_bytes(snap, f, slot, &a);
+		}
+		h->sockets += bytes;
+		if (!n)
+			continue;
+		/* insert into the top list, largest first */
+		for (k = h->nr_top; k > 0 && h->top[k - 1].bytes < bytes; k--)
+			if (k < TM_TOP)
+				h->top[k] = h->top[k - 1];
+		if (k < TM_TOP) {
+			h->top[k].slot = slot;
+			h->top[k].bytes = bytes;
+			h->top[k].n = n;
+			h->nr_top = min(h->nr_top + 1, TM_TOP);
+		}
+	}
+	h->total = h->sockets + h->shared;
+}

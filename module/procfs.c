@@ -22,6 +22,7 @@ static int tm_proc_show(struct seq_file *m, void *v)
 		   init_utsname()->release, PAGE_SIZE, num_online_nodes());
 	tm_show_netns_visible(m, &snap->tcp);
 	seq_putc(m, '\n');
+	tm_show_headline(m, snap);
 	tm_show_states(m, snap);
 	tm_show_caches(m, snap);
 	tm_show_zones(m, snap);

@@ -33,8 +33,10 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 		ret = tm_snapshot_caches(snap);
 	if (!ret && (what & (TM_SNAP_ZONES | TM_SNAP_PAGETYPES)))
 		ret = tm_snapshot_zones(snap, what & TM_SNAP_PAGETYPES);
-	if (!ret && (what & TM_SNAP_TCP))
+	if (!ret && (what & TM_SNAP_TCP)) {
 		ret = tm_snapshot_tcp(snap, file);
+		tm_snapshot_meminfo(&snap->mem);
+	}
 	if (ret) {
 		tm_snapshot_put(snap);
 		return ERR_PTR(ret);

@@ -347,17 +347,6 @@ static u64 tm_free_above_high(const struct tm_snapshot *snap)
 	return bytes;
 }
 
-static void tm_sum_acc(struct tm_state_acc *to, const struct tm_state_acc *a)
-{
-	int h;
-
-	for (h = 0; h < TM_NR_HOLDERS; h++)
-		to->n[h] += a->n[h];
-	to->rmem += a->rmem;
-	to->wmem_queued += a->wmem_queued;
-	to->fwd_alloc += a->fwd_alloc;
-}
-
 /* How many more sockets like these fit: free memory, tcp_mem, tw buckets. */
 static u64 tm_room(const struct tm_snapshot *snap, int slot, const struct tm_state_acc *a,
 		   u64 slab, unsigned long tw_now, bool *tcp_mem_bound)
@@ -407,6 +396,42 @@ static const char *tm_type_label(const struct tm_snapshot *snap, enum tm_type t)
 	return snap->cache[t].type;
 }
 
+/* @part of @whole in per cent, one decimal */
+static void tm_share(char *buf, size_t len, u64 part, u64 whole)
+{
+	u64 pm = whole ? div64_u64(part * 1000 + whole / 2, whole) : 0;
+
+	snprintf(buf, len, "%llu.%llu%%", pm / 10, pm % 10);
+}
+
+/* The answer first: what TCP holds in slab, its share, where most of it is. */
+void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_meminfo *mem = &snap->mem;
+	u64 slab = mem->sreclaimable + mem->sunreclaim;
+	char to[32], so[32], sh[32], sl[32], su[32], p1[48], p2[48], b[32];
+	struct tm_headline h;
+	int k;
+
+	tm_headline(snap, &h);
+	tm_human(to, sizeof(to), h.total);
+	tm_human(so, sizeof(so), h.sockets);
+	tm_human(sh, sizeof(sh), h.shared);
+	tm_human(sl, sizeof(sl), slab);
+	tm_human(su, sizeof(su), mem->sunreclaim);
+	tm_share(p1, sizeof(p1), h.total, slab);
+	tm_share(p2, sizeof(p2), h.total, mem->sunreclaim);
+	seq_printf(m, "TCP holds %s of slab (sockets %s + bind buckets %s): %s of Slab: %s, %s of SUnreclaim %s\n",
+		   to, so, sh, p1, sl, p2, su);
+	seq_puts(m, "top states:");
+	for (k = 0; k < h.nr_top; k++) {
+		tm_human(b, sizeof(b), h.top[k].bytes);
+		seq_printf(m, "%s %s %s (%lu sockets)", k ? "," : "",
+			   tm_slot_name(h.top[k].slot), b, h.top[k].n);
+	}
+	seq_puts(m, h.nr_top ? "\n" : " none\n");
+}
+
 void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	const struct tm_tcp *t = &snap->tcp;
@@ -422,11 +447,12 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 			enum tm_type set[TM_NR_TYPES];
 			unsigned long n;
 			int best = 0, k, cnt;
+			const char *sep;
 			bool tcpmem;
 			u64 slab;
 
 			for (i = 0; i < t->nr_netns; i++)
-				tm_sum_acc(&a, &t->netns[i].acc[f][slot]);
+				tm_acc_add(&a, &t->netns[i].acc[f][slot]);
 			n = tm_acc_sockets(&a);
 			if (!n)
 				continue;
@@ -445,10 +471,18 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 			for (h = 1; h < TM_NR_HOLDERS; h++)
 				if (a.n[h] > a.n[best])
 					best = h;
+			/* where bytes/sock come from: each object's effective bytes */
 			cnt = tm_objects_of(f, slot, best, set);
-			for (k = 0; k < cnt; k++)
-				if (snap->cache[set[k]].present)
-					seq_printf(m, " %s", tm_type_label(snap, set[k]));
+			sep = "";
+			for (k = 0; k < cnt; k++) {
+				u64 e = tm_eff_milli(&snap->cache[set[k]]);
+
+				if (!snap->cache[set[k]].present)
+					continue;
+				seq_printf(m, "%s %s %llu.%llu", sep, tm_type_label(snap, set[k]),
+					   (e + 50) / 1000, (e + 50) / 100 % 10);
+				sep = " +";
+			}
 			for (h = 0; h < TM_NR_HOLDERS; h++)
 				if (h != best && a.n[h])
 					seq_printf(m, " (+%lu %s)", a.n[h], tm_holder_name[h]);
@@ -470,6 +504,8 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_puts(m, "kmalloc-64: no per-socket object: socket_wq is embedded in struct socket here\n");
 	seq_puts(m, "# bytes/sock: slab bytes of the objects one socket holds (effective bytes, below)\n"
 		    "# buffers: sk_rmem_alloc + sk_wmem_queued + sk_forward_alloc\n"
+		    "# held per socket: the objects of the most common kind, each with its effective\n"
+		    "#   bytes (they sum to bytes/sock); others of the state counted in (+N kind)\n"
 		    "# room: how many more fit in free memory above the high watermarks\n"
 		    "#   (*: limited by tcp_mem first; TIME_WAIT also by tcp_max_tw_buckets)\n"
 		    "# (tw): timewait minisocks, by substate; (req): request socks\n");
@@ -575,13 +611,18 @@ void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t)
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	const struct tm_tcp *t = &snap->tcp;
+	struct tm_headline h;
 
 	seq_puts(m, "netns_visible=");
 	tm_show_netns_visible(m, t);
 	seq_printf(m, " sockets_allocated=%lu found_full=%lu", t->allocated, t->hashed_full);
 	if (t->all_netns)
 		seq_printf(m, " unhashed_estimate=%ld", (long)t->allocated - (long)t->hashed_full);
-	seq_printf(m, " tcp_mem_min=%ld tcp_mem_pressure=%ld tcp_mem_max=%ld tcp_mem_allocated=%ld max_tw_buckets=%d free_above_high_bytes=%llu\n",
+	seq_printf(m, " tcp_mem_min=%ld tcp_mem_pressure=%ld tcp_mem_max=%ld tcp_mem_allocated=%ld max_tw_buckets=%d free_above_high_bytes=%llu",
 		   t->tcp_mem_pages[0], t->tcp_mem_pages[1], t->tcp_mem_pages[2],
 		   t->tcp_mem_allocated, t->max_tw_buckets, tm_free_above_high(snap));
+	tm_headline(snap, &h);
+	seq_printf(m, " tcp_slab_bytes=%llu sockets_slab_bytes=%llu shared_slab_bytes=%llu sreclaimable_bytes=%llu sunreclaim_bytes=%llu memtotal_bytes=%llu\n",
+		   h.total, h.sockets, h.shared, snap->mem.sreclaimable, snap->mem.sunreclaim,
+		   snap->mem.total);
 }

@@ -104,6 +104,14 @@ int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes)
 	return 0;
 }
 
+/* as meminfo_proc_show(): node page counters, in bytes */
+void tm_snapshot_meminfo(struct tm_meminfo *mem)
+{
+	mem->total = (u64)totalram_pages() << PAGE_SHIFT;
+	mem->sreclaimable = (u64)global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) << PAGE_SHIFT;
+	mem->sunreclaim = (u64)global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) << PAGE_SHIFT;
+}
+
 void tm_snapshot_free_zones(struct tm_snapshot *snap)
 {
 	vfree(snap->zones);

@@ -43,5 +43,25 @@ u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 unsigned long tm_acc_sockets(const struct tm_state_acc *a);
 u64 tm_acc_buffers(const struct tm_state_acc *a);
 extern const char *const tm_holder_name[TM_NR_HOLDERS];
+/* @to += @a */
+void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a);
+/* slab bytes of the shared bind buckets (bhash, bhash2) of one netns */
+u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns);
+
+#define TM_TOP	3
+/* The answer first: what TCP holds in slab, and where most of it is. */
+struct tm_headline {
+	u64 sockets;		/* slab bytes of the sockets' objects, all states */
+	u64 shared;		/* slab bytes of the bind buckets */
+	u64 total;		/* the two */
+	int nr_top;
+	struct {
+		int slot;	/* state slot, both families together */
+		u64 bytes;
+		unsigned long n;
+	} top[TM_TOP];		/* states by slab bytes, most first */
+};
+
+void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h);
 
 #endif /* TCPMEM_MODEL_H */

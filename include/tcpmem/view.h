@@ -8,7 +8,7 @@
 
 #include "tcpmem/model.h"
 
-#define TM_FORMAT_VERSION	1
+#define TM_FORMAT_VERSION	2
 
 /* ---- views ------------------------------------------------------------ */
 
@@ -21,6 +21,7 @@ void tm_dbg_buddy(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_pagetypes(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_orders(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_nodes(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap);

@@ -160,6 +160,13 @@ struct tm_zone_stat {
 
 extern const char *const tm_mt_name[MIGRATE_TYPES];
 
+/* The machine's slab and memory totals, as /proc/meminfo prints them. */
+struct tm_meminfo {
+	u64 total;		/* MemTotal, bytes */
+	u64 sreclaimable;	/* SReclaimable */
+	u64 sunreclaim;		/* SUnreclaim; Slab: is the sum of the two */
+};
+
 struct tm_snapshot {
 	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
 	int nr_caches;
@@ -167,6 +174,7 @@ struct tm_snapshot {
 	struct tm_zone_stat *zones;	/* populated zones of online nodes */
 	int nr_zones;
 	struct tm_tcp tcp;
+	struct tm_meminfo mem;		/* read with the sockets (TM_SNAP_TCP) */
 };
 
 int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
@@ -176,6 +184,7 @@ const char *tm_slot_name(int slot);
 /* @pagetypes: also count every migratetype free list (debugfs pagetypes only) */
 int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes);
 void tm_snapshot_free_zones(struct tm_snapshot *snap);
+void tm_snapshot_meminfo(struct tm_meminfo *mem);
 
 int tm_slab_init(void);
 int tm_snapshot_caches(struct tm_snapshot *snap);

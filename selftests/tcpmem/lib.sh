@@ -216,10 +216,16 @@ tm_slab_settled()
 }
 
 # tm_slab_total FILE: slab bytes of every state record plus the shared
-# buckets; the states read are left in FILE
+# buckets; the states read are left in FILE. With TM_TOTAL_FROM=totals:
+# tcp_slab_bytes of debugfs totals instead (the headline of /proc/tcpmem)
 tm_slab_total()
 {
 	cat $TM_DBG/states > "$1"
+	if [ "${TM_TOTAL_FROM:-}" = totals ]; then
+		# the headline's figure (debugfs totals), one snapshot
+		sed -n 's/.* tcp_slab_bytes=\([0-9]*\).*/\1/p' $TM_DBG/totals
+		return
+	fi
 	cat "$1" $TM_DBG/shared | awk '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "=")
 			if (kv[1] == "slab_bytes" || kv[1] == "bind_bytes" || kv[1] == "bind2_bytes") t += kv[2] }
