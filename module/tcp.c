@@ -67,6 +67,8 @@ const char *tm_slot_name(int slot)
 struct tm_walk {
 	struct tm_tcp *t;
 	struct net **nets;		/* visible to the reader; sorted, parallel to t->netns */
+	const struct net *last;		/* the netns of the socket before */
+	struct tm_netns *last_ns;
 };
 
 static int tm_cmp_ptr(const void *a, const void *b)
@@ -80,8 +82,13 @@ static struct tm_netns *tm_netns_of(struct tm_walk *w, const struct net *net)
 {
 	struct net **p;
 
+	/* sockets of one netns come in runs (a child ehash holds only its own) */
+	if (net == w->last)
+		return w->last_ns;
 	p = bsearch(&net, w->nets, w->t->nr_netns, sizeof(*w->nets), tm_cmp_ptr);
-	return p ? &w->t->netns[p - w->nets] : NULL;
+	w->last = net;
+	w->last_ns = p ? &w->t->netns[p - w->nets] : NULL;
+	return w->last_ns;
 }
 
 static int tm_family(const struct sock *sk)
@@ -260,61 +267,91 @@ static bool tm_reader_sees(const struct file *file, const struct net *own,
 	return net == own || tm_file_ns_capable_noaudit(file, net->user_ns, CAP_NET_ADMIN);
 }
 
+/*
+ * The netns the reader may see, each with a reference taken under net_rwsem
+ * (a netns already on its way out is left out: its sockets go with it), so
+ * that the walk itself holds no global lock: creating or destroying a netns
+ * never waits for a reader. Sorted by address; @n: how many fit.
+ */
+static int tm_collect_netns(const struct file *file, const struct net *own,
+			    struct net **nets, int n)
+{
+	struct net *net;
+	int i = 0;
+
+	down_read(&net_rwsem);
+	for_each_net(net) {
+		if (i == n)
+			break;
+		if (tm_reader_sees(file, own, net) && maybe_get_net(net))
+			nets[i++] = net;
+	}
+	up_read(&net_rwsem);
+	sort(nets, i, sizeof(*nets), tm_cmp_ptr, NULL);
+	return i;
+}
+
+static int tm_count_netns(void)
+{
+	struct net *net;
+	int n = 0;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		n++;
+	up_read(&net_rwsem);
+	return n;
+}
+
 int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 {
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
 	struct tm_walk w = { .t = t };
-	struct net *net;
-	int n = 0, nseen = 0, i, ret = 0;
+	int n, nseen = 0, i, k;
 
-	down_read(&net_rwsem);
-	for_each_net(net)
-		n++;
-	t->netns = kvcalloc(n, sizeof(*t->netns), GFP_KERNEL);
-	w.nets = kvcalloc(n, sizeof(*w.nets), GFP_KERNEL);
-	seen = kvcalloc(n, sizeof(*seen), GFP_KERNEL);
+	/* room for the netns there are now, and some made meanwhile */
+	n = tm_count_netns();
+	n += n / 8 + 8;
+	t->netns = kvcalloc(n, sizeof(*t->netns), GFP_KERNEL_ACCOUNT);
+	w.nets = kvcalloc(n, sizeof(*w.nets), GFP_KERNEL_ACCOUNT);
+	seen = kvcalloc(n, sizeof(*seen), GFP_KERNEL_ACCOUNT);
 	if (!t->netns || !w.nets || !seen) {
-		ret = -ENOMEM;
-		goto out;
+		kvfree(seen);
+		kvfree(w.nets);
+		return -ENOMEM;
 	}
-	i = 0;
-	for_each_net(net) {
-		if (i < n && tm_reader_sees(file, own, net))
-			w.nets[i++] = net;
-	}
-	t->nr_netns = i;
-	t->all_netns = i == n;
-	sort(w.nets, t->nr_netns, sizeof(*w.nets), tm_cmp_ptr, NULL);
-	for (i = 0; i < t->nr_netns; i++)
-		t->netns[i].inum = w.nets[i]->ns.inum;
-
-	/* every distinct established hash once; the shared ones once */
+	t->nr_netns = tm_collect_netns(file, own, w.nets, n);
+	/* every netns there is, as the count before said (and none beyond) */
+	t->all_netns = t->nr_netns == tm_count_netns() && t->nr_netns < n;
 	for (i = 0; i < t->nr_netns; i++) {
-		struct inet_hashinfo *h = w.nets[i]->ipv4.tcp_death_row.hashinfo;
-		int k;
-
-		for (k = 0; k < nseen; k++)
-			if (seen[k]->ehash == h->ehash)
-				break;
-		if (k < nseen)
-			continue;
-		seen[nseen++] = h;
-		tm_walk_ehash(&w, h);
+		t->netns[i].inum = w.nets[i]->ns.inum;
+		seen[i] = w.nets[i]->ipv4.tcp_death_row.hashinfo;
 	}
+
+	/* every distinct established hash once (sorted: duplicates adjacent) */
+	sort(seen, t->nr_netns, sizeof(*seen), tm_cmp_ptr, NULL);
+	for (i = 0; i < t->nr_netns; i++) {
+		if (i && seen[i] == seen[i - 1])
+			continue;
+		seen[nseen++] = seen[i];
+	}
+	for (k = 0; k < nseen; k++) {
+		tm_walk_ehash(&w, seen[k]);
+		cond_resched();
+	}
+	/* the listening and bind hashes: shared by all (a child copies them) */
 	if (nseen) {
 		tm_walk_lhash(&w, seen[0]);
 		tm_walk_bhash(&w, seen[0]);
 	}
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
 	t->own_inum = own->ns.inum;
-out:
-	up_read(&net_rwsem);
+	for (i = 0; i < t->nr_netns; i++)
+		put_net(w.nets[i]);
 	kvfree(seen);
 	kvfree(w.nets);
-	if (ret)
-		return ret;
 
 	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 	for (i = 0; i < 3; i++)
