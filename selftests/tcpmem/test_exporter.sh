@@ -54,7 +54,7 @@ else
 	sed 's/^/# /' $f >> $V
 fi
 
-# ---- with the module and a known mix -----------------------------------
+# ---- with the module and a known mix, in a netns of tcpload's own -----
 tm_fresh_load
 cg=
 cgname='tm "q x\y'
@@ -66,19 +66,21 @@ if [ -e $TM_DBG/cgroups ]; then
 	# tcpload made inside the cgroup: its sockets are created there
 	rm -f /tmp/tm_ready
 	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
-		"$TM_DIR/tcpload" -r /tmp/tm_ready -p 23000 est:40 est6:15 tw:25 cw:10 listen:3 syn:5 unsent:10:262144 &
+		"$TM_DIR/tcpload" -n -R -r /tmp/tm_ready -p 23000 est:40 est6:15 tw:25 cw:10 listen:3 syn:5 unsent:10:262144 &
 	tm_load_pid=$!
 	tm_wait_file /tmp/tm_ready || echo "bad tcpload did not start in the cgroup" >> $V
 else
-	tm_tcpload -p 23000 est:40 est6:15 tw:25 cw:10 listen:3 syn:5 unsent:10:262144 ||
+	tm_tcpload -n -R -p 23000 est:40 est6:15 tw:25 cw:10 listen:3 syn:5 unsent:10:262144 ||
 		echo "bad tcpload did not start" >> $V
 fi
+# tcpload's own netns (-n; -R: reset at exit): no TIME_WAIT outlives the test
+load_ns=$(readlink /proc/$tm_load_pid/ns/net | tr -dc 0-9)
 
 # ss_states: "family state count", ss's names mapped to the kernel's
 ss_states()
 {
 	for fam in 4 6; do
-		ss -$fam -tanH | awk -v fam=$fam "$TM_SS_MAP"'
+		nsenter -t $tm_load_pid -n ss -$fam -tanH | awk -v fam=$fam "$TM_SS_MAP"'
 		{ n[st]++ }
 		END { for (s in n) print (fam == 4 ? "inet" : "inet6"), s, n[s] }'
 	done | sort
@@ -88,7 +90,7 @@ ss_states()
 # them; bound-but-inactive sockets are not in ss -tan)
 exp_states()
 {
-	awk -v ns="netns=\"$init_ns\"" '/^tcpmem_sockets\{/ && index($0, ns) {
+	awk -v ns="netns=\"$load_ns\"" '/^tcpmem_sockets\{/ && index($0, ns) {
 		split($0, p, "\""); fam = p[4]; st = p[6]
 		if (st == "CLOSE" || st == "BOUND_INACTIVE") next
 		n[fam " " st] += $NF
@@ -200,6 +202,7 @@ else
 fi
 
 tm_tcpload_stop
+tm_wait_netns_gone "$init_ns" || echo "bad tcpload's netns did not go away in 50 s" >> $V
 [ -z "$cg" ] || rmdir "$cg"
 tm_unload
 ktap_verdicts $V
