@@ -40,6 +40,27 @@ count() {
 	p=$((p + p2)) f=$((f + f2)) s=$((s + s2))
 }
 
+# promcheck NAME: the output selftests/tcpmem/test_exporter.sh printed in the
+# VM (lines "prom| ..." before "tcpmem-exporter: end"), checked by promtool
+# check metrics on the host: one more result in the row (none if the test
+# did not run)
+promcheck() {
+	local r=$OUT/logs/$1-check.results prom=$OUT/logs/$1-check.prom out
+	grep -q '^# tcpmem-exporter: begin$' "$r" 2>/dev/null || return 0
+	sed -n 's/^# prom| //p' "$r" >"$prom"
+	if ! grep -q '^# tcpmem-exporter: end$' "$r"; then
+		echo "not ok - promtool check metrics: the exporter output of $1 is cut short"
+		f=$((f + 1))
+	elif out=$("$("$S/promtool.sh")" check metrics <"$prom" 2>&1); then
+		echo "ok - promtool check metrics: the exporter output of $1 ($(grep -c '^tcpmem_' "$prom") samples)"
+		p=$((p + 1))
+	else
+		printf '%s\n' "$out" | sed 's/^/# /'
+		echo "not ok - promtool check metrics: the exporter output of $1 ($prom)"
+		f=$((f + 1))
+	fi
+}
+
 "$S/deps.sh"
 # shellcheck disable=SC2046 # names have no spaces
 [ $# -gt 0 ] || set -- $(matrix_names)
@@ -174,6 +195,7 @@ for name in "$@"; do
 		fi
 		count "$OUT/logs/$name-check.results"
 		[ -n "${TCPMEM_ONLY:-}" ] || count "$OUT/logs/$name-check-nodebugfs.results"
+		promcheck "$name"
 	fi
 	[ -z "$resolved" ] || load_row "$name"
 	accel=$(cat "$OUT/logs/$name-check.accel" 2>/dev/null || echo "not run")

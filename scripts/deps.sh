@@ -20,6 +20,11 @@ for name in $(matrix_names); do
 	esac
 done
 
+# promtool (scripts/test-infra.sh, scripts/check.sh): extracted from
+# Debian's prometheus package into the cache, never installed (the package
+# would start a Prometheus server)
+"$ROOT/scripts/promtool.sh" >/dev/null
+
 missing=
 # shellcheck disable=SC2086 # a word list
 for p in $(printf "%s\n" $pkgs | sort -u); do

@@ -11,22 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 pkg=${TCPMEM_KSELFTEST_SOURCE:-linux-source-6.12}
 
-mkdir -p "$CACHE/debs" "$CACHE/kselftest"
-exec 9>"$CACHE/kselftest/.lock"
-flock 9
-shopt -s nullglob
-debs=("$CACHE/debs/${pkg}_"*.deb)
-if [ ${#debs[@]} -eq 0 ]; then
-	echo "kselftest: downloading $pkg" >&2
-	# -o APT::Sandbox::User=root: the _apt user may not write into $CACHE
-	(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2) ||
-		die "apt-get download $pkg failed"
-	debs=("$CACHE/debs/${pkg}_"*.deb)
-fi
-# the newest one, if several versions were downloaded over time
-deb=$(printf '%s\n' "${debs[@]}" | sort -V | tail -n 1)
-version=$(dpkg-deb -f "$deb" Version)
-dir=$CACHE/kselftest/$version
+deb_extract_dir kselftest "$pkg"
 ksft=$dir/tools/testing/selftests
 if [ ! -f "$dir/.ready" ]; then
 	echo "kselftest: extracting tools/testing/selftests from $pkg $version" >&2

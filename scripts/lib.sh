@@ -98,3 +98,37 @@ suite_apt() {
 		-o Dir::State::Status=/dev/null -o Acquire::Check-Valid-Until=false
 		-o Acquire::Languages=none)
 }
+
+# cached_deb PKG: the path of the newest $CACHE/debs/PKG_*.deb, downloaded
+# first with the host's apt if there is none (apt-get download: nothing is
+# installed). The caller holds its own lock.
+cached_deb() {
+	local debs restore
+	restore=$(shopt -p nullglob)
+	shopt -s nullglob
+	mkdir -p "$CACHE/debs"
+	debs=("$CACHE/debs/${1}_"*.deb)
+	if [ ${#debs[@]} -eq 0 ]; then
+		echo "${0##*/}: downloading $1" >&2
+		# -o APT::Sandbox::User=root: the _apt user may not write into $CACHE
+		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "$1" >&2) ||
+			die "apt-get download $1 failed"
+		debs=("$CACHE/debs/${1}_"*.deb)
+	fi
+	eval "$restore"
+	[ ${#debs[@]} -gt 0 ] || die "apt-get download $1 left no $CACHE/debs/${1}_*.deb"
+	printf '%s\n' "${debs[@]}" | sort -V | tail -n 1
+}
+
+# deb_extract_dir SUBDIR PKG: lock $CACHE/SUBDIR (fd 9, held until the
+# caller exits), then set deb (cached_deb PKG: the newest one, if several
+# versions were downloaded over time), version (its Version) and dir
+# ($CACHE/SUBDIR/<version>, where the caller extracts what it needs)
+deb_extract_dir() {
+	mkdir -p "$CACHE/$1"
+	exec 9>"$CACHE/$1/.lock"
+	flock 9
+	deb=$(cached_deb "$2")
+	version=$(dpkg-deb -f "$deb" Version)
+	dir=$CACHE/$1/$version
+}

@@ -4,8 +4,10 @@
 # the cached bookworm chroot (scripts/chroot.sh: the build tools are installed
 # there, never on the host), run lintian on it (an error fails), and check
 # with dpkg-deb -c that dkms.conf and the sources are under
-# /usr/src/tcpmem-<VERSION>/. Prints the path of the .deb on its last line:
-# .cache/deb/tcpmem-dkms_<VERSION>_all.deb. Cached: rebuilt only when the
+# /usr/src/tcpmem-<VERSION>/, and that tcpmem-exporter_<VERSION>_all.deb has
+# the exporter, its man page and its units, disabled. Prints the path of the
+# tcpmem-dkms .deb on its last line: .cache/deb/tcpmem-dkms_<VERSION>_all.deb
+# (the other beside it). Cached: rebuilt only when the
 # packaged files (git-tracked or untracked-not-ignored) change.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -13,7 +15,7 @@ set -euo pipefail
 suite=bookworm
 d=$OUT/deb
 deb=$d/tcpmem-dkms_${VERSION}_all.deb
-files=(Kbuild Makefile VERSION dkms.conf module include debian)
+files=(Kbuild Makefile VERSION dkms.conf module include debian tools)
 
 # the packaged files, as a tar stream (sorted: the hash is the cache key)
 sources() {
@@ -62,6 +64,25 @@ dpkg-deb -x "$built" "$d/x"
 grep -qx "PACKAGE_VERSION=\"$VERSION\"" "$d/x/usr/src/tcpmem-$VERSION/dkms.conf" ||
 	die "the packaged dkms.conf does not say PACKAGE_VERSION=\"$VERSION\""
 rm -rf "$d/x"
+
+# the exporter's package: the script, its man page, its units, not enabled
+exp=$d/work/tcpmem-exporter_${VERSION}_all.deb
+[ -f "$exp" ] || die "dpkg-buildpackage made no $exp"
+dpkg-deb -c "$exp" >"$d/contents-exporter.txt"
+for f in usr/sbin/tcpmem-exporter usr/share/man/man8/tcpmem-exporter.8.gz \
+	lib/systemd/system/tcpmem-exporter.service lib/systemd/system/tcpmem-exporter.timer; do
+	grep -q " \./$f\$" "$d/contents-exporter.txt" ||
+		die "$exp has no /$f (dpkg-deb -c: $d/contents-exporter.txt)"
+done
+# dh_installsystemd --no-enable: the timer is enabled again on upgrade only
+# where the admin had enabled it (deb-systemd-helper debian-installed ...
+# was-enabled), and --no-start: nothing is started (deb-systemd-invoke)
+dpkg-deb --ctrl-tarfile "$exp" | tar -xO ./postinst >"$d/postinst-exporter" 2>/dev/null || true
+if ! grep -q "deb-systemd-helper debian-installed 'tcpmem-exporter.timer'" "$d/postinst-exporter" ||
+	grep -qE 'deb-systemd-invoke|systemctl|dkms' "$d/postinst-exporter"; then
+	die "$exp: its postinst would enable or start its units, or is not its own ($d/postinst-exporter)"
+fi
+mv "$exp" "$d/"
 mv "$built" "$deb"
 echo "$hash" >"$d/stamp"
 echo "mkdeb: $deb ($(grep -c "^-" "$d/contents.txt") files; lintian: $(grep -c '^E:' "$d/lintian.txt") errors, $(grep -c '^W:' "$d/lintian.txt") warnings)" >&2
