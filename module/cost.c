@@ -230,8 +230,10 @@ u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns)
 }
 
 /*
- * Per state (both families, every visible netns) the slab bytes the states
- * table shows, their sum with the bind buckets, and the TM_TOP largest.
+ * Per state (both families, every visible netns) the slab bytes, their sum
+ * with the bind buckets, and the TM_TOP largest. Summed from one record per
+ * netns, family and state, each rounded as debugfs states prints it, so the
+ * total is exactly the sum of that file's slab_bytes and shared's bytes.
  */
 void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 {
@@ -246,12 +248,12 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		u64 bytes = 0;
 
 		for (f = 0; f < TM_NR_FAMILIES; f++) {
-			struct tm_state_acc a = {};
+			for (i = 0; i < t->nr_netns; i++) {
+				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
 
-			for (i = 0; i < t->nr_netns; i++)
-				tm_acc_add(&a, &t->netns[i].acc[f][slot]);
-			n += tm_acc_sockets(&a);
-			bytes += tm_acc_slab_bytes(snap, f, slot, &a);
+				n += tm_acc_sockets(a);
+				bytes += tm_acc_slab_bytes(snap, f, slot, a);
+			}
 		}
 		h->sockets += bytes;
 		if (!n)

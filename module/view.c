@@ -585,12 +585,17 @@ void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap)
 	u64 e2 = snap->cache[TM_T_BIND2].present ? tm_eff_milli(&snap->cache[TM_T_BIND2]) : 0;
 	int i;
 
-	for (i = 0; i < t->nr_netns; i++)
-		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu bind2_buckets=%lu bind2_bytes=%llu\n",
-			   t->netns[i].inum, t->netns[i].bind_buckets,
-			   div_u64(t->netns[i].bind_buckets * e1 + 500, 1000),
-			   t->netns[i].bind2_buckets,
-			   div_u64(t->netns[i].bind2_buckets * e2 + 500, 1000));
+	for (i = 0; i < t->nr_netns; i++) {
+		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu", t->netns[i].inum,
+			   t->netns[i].bind_buckets,
+			   div_u64(t->netns[i].bind_buckets * e1 + 500, 1000));
+		if (snap->cache[TM_T_BIND2].present)
+			seq_printf(m, " bind2_buckets=%lu bind2_bytes=%llu\n",
+				   t->netns[i].bind2_buckets,
+				   div_u64(t->netns[i].bind2_buckets * e2 + 500, 1000));
+		else	/* no bhash2 before 6.1 */
+			seq_puts(m, " bind2_buckets=na bind2_bytes=na\n");
+	}
 }
 
 /*
@@ -615,7 +620,8 @@ void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
 
 	seq_puts(m, "netns_visible=");
 	tm_show_netns_visible(m, t);
-	seq_printf(m, " sockets_allocated=%lu found_full=%lu", t->allocated, t->hashed_full);
+	seq_printf(m, " own_netns=%u sockets_allocated=%lu found_full=%lu", t->own_inum,
+		   t->allocated, t->hashed_full);
 	if (t->all_netns)
 		seq_printf(m, " unhashed_estimate=%ld", (long)t->allocated - (long)t->hashed_full);
 	seq_printf(m, " tcp_mem_min=%ld tcp_mem_pressure=%ld tcp_mem_max=%ld tcp_mem_allocated=%ld max_tw_buckets=%d free_above_high_bytes=%llu",
