@@ -271,22 +271,27 @@ static bool tm_reader_sees(const struct file *file, const struct net *own,
  * The netns the reader may see, each with a reference taken under net_rwsem
  * (a netns already on its way out is left out: its sockets go with it), so
  * that the walk itself holds no global lock: creating or destroying a netns
- * never waits for a reader. Sorted by address; @n: how many fit.
+ * never waits for a reader. Sorted by address; at most @n. *@all: every
+ * netns there is was taken or is dying, and none was left for want of room.
  */
 static int tm_collect_netns(const struct file *file, const struct net *own,
-			    struct net **nets, int n)
+			    struct net **nets, int n, bool *all)
 {
+	int i = 0, total = 0, dying = 0;
 	struct net *net;
-	int i = 0;
 
 	down_read(&net_rwsem);
 	for_each_net(net) {
-		if (i == n)
-			break;
-		if (tm_reader_sees(file, own, net) && maybe_get_net(net))
+		total++;
+		if (i == n || !tm_reader_sees(file, own, net))
+			continue;
+		if (maybe_get_net(net))
 			nets[i++] = net;
+		else
+			dying++;
 	}
 	up_read(&net_rwsem);
+	*all = i + dying == total;
 	sort(nets, i, sizeof(*nets), tm_cmp_ptr, NULL);
 	return i;
 }
@@ -314,17 +319,20 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 	/* room for the netns there are now, and some made meanwhile */
 	n = tm_count_netns();
 	n += n / 8 + 8;
-	t->netns = kvcalloc(n, sizeof(*t->netns), GFP_KERNEL_ACCOUNT);
 	w.nets = kvcalloc(n, sizeof(*w.nets), GFP_KERNEL_ACCOUNT);
-	seen = kvcalloc(n, sizeof(*seen), GFP_KERNEL_ACCOUNT);
-	if (!t->netns || !w.nets || !seen) {
+	if (!w.nets)
+		return -ENOMEM;
+	t->nr_netns = tm_collect_netns(file, own, w.nets, n, &t->all_netns);
+	/* per visible netns only: a container reader pays for its own */
+	t->netns = kvcalloc(max(t->nr_netns, 1), sizeof(*t->netns), GFP_KERNEL_ACCOUNT);
+	seen = kvcalloc(max(t->nr_netns, 1), sizeof(*seen), GFP_KERNEL_ACCOUNT);
+	if (!t->netns || !seen) {
 		kvfree(seen);
+		for (i = 0; i < t->nr_netns; i++)
+			put_net(w.nets[i]);
 		kvfree(w.nets);
 		return -ENOMEM;
 	}
-	t->nr_netns = tm_collect_netns(file, own, w.nets, n);
-	/* every netns there is, as the count before said (and none beyond) */
-	t->all_netns = t->nr_netns == tm_count_netns() && t->nr_netns < n;
 	for (i = 0; i < t->nr_netns; i++) {
 		t->netns[i].inum = w.nets[i]->ns.inum;
 		seen[i] = w.nets[i]->ipv4.tcp_death_row.hashinfo;

@@ -60,7 +60,8 @@ void tm_show_caches(struct seq_file *m, const struct tm_snapshot *snap)
 		    "# eff_B: bytes of the cache's slabs / its objects, what one object really costs\n"
 		    "# waste/slab: slab bytes - objs/slab x objsize, lost at the end of a slab (average)\n"
 		    "# fallback: slabs allocated at the cache's minimum order, counted at that order\n"
-		    "# active: slabinfo <active_objs> (~: the kernel's approximation)\n"
+		    "# active: slabinfo <active_objs> (~: above 10000 partial slabs on a node, the\n"
+		    "#   6.10 rule's scaled sample: /proc/slabinfo's own figure on 6.10+, exact there before)\n"
 		    "# used: active minus free objects held by CPUs (-: not countable here)\n"
 		    "# util: used x object_size / (slabs x slab bytes)\n");
 }
@@ -396,6 +397,21 @@ static const char *tm_type_label(const struct tm_snapshot *snap, enum tm_type t)
 	return snap->cache[t].type;
 }
 
+/* a state as /proc/tcpmem names it: minisocks marked (tw) and (req) */
+static const char *tm_slot_label(int slot)
+{
+	switch (slot) {
+	case TM_SLOT_REQ:
+		return "SYN_RECV(req)";
+	case TM_SLOT_TW:
+		return "TIME_WAIT(tw)";
+	case TM_SLOT_TW_FW2:
+		return "FIN_WAIT2(tw)";
+	default:
+		return tm_slot_name(slot);
+	}
+}
+
 /* @part of @whole in per cent, one decimal */
 static void tm_share(char *buf, size_t len, u64 part, u64 whole)
 {
@@ -427,7 +443,7 @@ void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 	for (k = 0; k < h.nr_top; k++) {
 		tm_human(b, sizeof(b), h.top[k].bytes);
 		seq_printf(m, "%s %s %s (%lu sockets)", k ? "," : "",
-			   tm_slot_name(h.top[k].slot), b, h.top[k].n);
+			   tm_slot_label(h.top[k].slot), b, h.top[k].n);
 	}
 	seq_puts(m, h.nr_top ? "\n" : " none\n");
 }
@@ -463,10 +479,8 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 			snprintf(ro, sizeof(ro), "%llu",
 				 tm_room(snap, slot, &a, slab, tw, &tcpmem));
 			seq_printf(m, "%-14s %-6s %8lu %10llu %9s %9s %9s %9s%s ",
-				   slot < TCP_MAX_STATES ? tm_slot_name(slot) :
-				   slot == TM_SLOT_REQ ? "SYN_RECV(req)" :
-				   slot == TM_SLOT_TW ? "TIME_WAIT(tw)" : "FIN_WAIT2(tw)",
-				   tm_family_name[f], n, div64_u64(slab + n / 2, n), sl, bu, to,
+				   tm_slot_label(slot), tm_family_name[f], n,
+				   div64_u64(slab + n / 2, n), sl, bu, to,
 				   ro, tcpmem ? "*" : " ");
 			for (h = 1; h < TM_NR_HOLDERS; h++)
 				if (a.n[h] > a.n[best])
@@ -504,8 +518,9 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_puts(m, "kmalloc-64: no per-socket object: socket_wq is embedded in struct socket here\n");
 	seq_puts(m, "# bytes/sock: slab bytes of the objects one socket holds (effective bytes, below)\n"
 		    "# buffers: sk_rmem_alloc + sk_wmem_queued + sk_forward_alloc\n"
-		    "# held per socket: the objects of the most common kind, each with its effective\n"
-		    "#   bytes (they sum to bytes/sock); others of the state counted in (+N kind)\n"
+		    "# held per socket: the objects one socket of the most common kind holds, each\n"
+		    "#   with its effective bytes (they sum to bytes/sock when every socket of the\n"
+		    "#   row is of that kind); sockets of other kinds counted in (+N kind)\n"
 		    "# room: how many more fit in free memory above the high watermarks\n"
 		    "#   (*: limited by tcp_mem first; TIME_WAIT also by tcp_max_tw_buckets)\n"
 		    "# (tw): timewait minisocks, by substate; (req): request socks\n");
