@@ -34,6 +34,11 @@ step() {
 # count FILE: print FILE's results, add its counts to p f s
 count() {
 	local out p2 f2 s2
+	if [ ! -f "$1" ]; then
+		echo "not ok - no results: $1"
+		f=$((f + 1))
+		return
+	fi
 	out=$(ktap "$1")
 	printf '%s\n' "$out" | grep -v '^@counts '
 	read -r p2 f2 s2 <<<"$(printf '%s\n' "$out" | sed -n 's/^@counts //p')"
@@ -84,7 +89,6 @@ fi
 # output to $OUT/logs/NAME-vm.out, "rc TIMES" to $OUT/logs/NAME-vm.status
 vm_row() {
 	local name=$1 f=0 times=''
-	rm -f "$OUT/logs/$name-check.accel"
 	if [ -n "${TCPMEM_ONLY:-}" ]; then
 		# development: these tests alone, one boot
 		step vm env VM_APPEND="tcpmem.only=$TCPMEM_ONLY" \
@@ -108,6 +112,7 @@ for name in "$@"; do
 	[ "$K_REQUIRED" != required ] || req=", required"
 	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req): setting up"
 	f=0 t0=$SECONDS times='' why='' resolved=''
+	rm -f "$OUT/logs/$name-check.accel"	# says how this run's VM ran, if it runs
 	# why: set when the row cannot be set up (SKIPPED, or failed if required)
 	rrc=0
 	step resolve "$S/resolve.sh" "$name" || rrc=$?

@@ -119,7 +119,7 @@ printf '%s\n' "netns=$ns family=inet state=ESTABLISHED kind=full sockets=200 wit
 	"netns=$ns family=inet state=FIN_WAIT2 kind=full sockets=3 with_file=3 epoll=0 kernel=0 orphans=0 queued=0 slab_bytes=10683 buffer_bytes=0 rmem=0 wmem_queued=0 fwd_alloc=0 bytes_per_socket=3561 room=1" \
 	"netns=$ns family=inet state=FIN_WAIT2 kind=timewait sockets=2 with_file=0 epoll=0 kernel=0 orphans=0 queued=0 slab_bytes=512 buffer_bytes=0 rmem=0 wmem_queued=0 fwd_alloc=0 bytes_per_socket=256 room=1" >"$fx/states"
 echo "netns=$ns bind_buckets=5 bind_bytes=320 bind2_buckets=na bind2_bytes=na" >"$fx/shared"
-echo "netns_visible=all sockets_allocated=205 found_full=203 unhashed_estimate=2 tcp_mem_min=22000 tcp_mem_pressure=29000 tcp_mem_max=44000 tcp_mem_allocated=20 max_tw_buckets=16384 free_above_high_bytes=900000000 tcp_slab_bytes=723860 sockets_slab_bytes=723540 shared_slab_bytes=320 sreclaimable_bytes=51200000 sunreclaim_bytes=51200000 memtotal_bytes=4096000000" >"$fx/totals"
+echo "netns_visible=all sockets_allocated=205 found_full=203 unhashed_estimate=2 tcp_mem_min=22000 tcp_mem_pressure=29000 tcp_mem_max=44000 tcp_mem_allocated=20 max_tw_buckets=16384 free_above_high_bytes=900000000 own_netns=$ns tcp_slab_bytes=723860 sockets_slab_bytes=723540 shared_slab_bytes=320 sreclaimable_bytes=51200000 sunreclaim_bytes=51200000 memtotal_bytes=4096000000" >"$fx/totals"
 printf '%s\n' "type=TCP cache=TCP present=1 active_objs=210 num_objs=224 objsize=2432 object_size=2368 align=64 objperslab=13 pagesperslab=8 active_slabs=18 num_slabs=18 min_objperslab=1 min_pagesperslab=1 slab_bytes=32768 eff_bytes=2808.685 tail_waste=1152 padding=64 slabs_hi=18 slabs_lo=0 orders_exact=1 min_slab_bytes=4096 bytes=589824 partial_free=3 partial_free_exact=3 approx=0 cpu_free=na used_objs=na refcount=1 label=0 merged=0 aliases=-" \
 	"type=tcp_bind2_bucket present=0" >"$fx/caches"
 echo "node=0 zone=DMA32 present=262030 spanned=262142 managed=245000 free=200000 min=1000 low=1250 high=1500" >"$fx/zones"
@@ -130,11 +130,9 @@ echo "node=0 managed_bytes=1003520000 free_bytes=819200000 tracked_slab_bytes=30
 printf '%s\n' "cgroup=/a.slice/q\\042x\\040y\\134z\\012w.service memcg=/a.slice/q\\042x\\040y\\134z\\012w.service netns=$ns family=inet state=ESTABLISHED kind=file sockets=10 slab_bytes=35610 charged_bytes=30000 buffer_bytes=0" \
 	"cgroup=- memcg=- netns=$ns family=inet state=FIN_WAIT2 kind=mini sockets=2 slab_bytes=512 charged_bytes=0 buffer_bytes=0" \
 	"cgroup=/ memcg=na netns=$ns family=inet state=FIN_WAIT2 kind=file sockets=3 slab_bytes=10683 charged_bytes=na buffer_bytes=0" >"$fx/cgroups"
-printf 'MemTotal: 4000000 kB\nSlab: 100000 kB\nSUnreclaim: 50000 kB\n' >"$tmp/meminfo"
 # exporter [ARGS...]: the exporter on the fixture
 exporter() {
-	TCPMEM_DEBUGFS=$fx TCPMEM_MEMINFO=$tmp/meminfo TCPMEM_PAGE_SIZE=4096 TCPMEM_NETNS=$ns \
-		"$ROOT/tools/tcpmem-exporter" "$@"
+	TCPMEM_DEBUGFS=$fx TCPMEM_PAGE_SIZE=4096 "$ROOT/tools/tcpmem-exporter" "$@"
 }
 mkdir -p "$tmp/textfile"
 rc=0
@@ -160,7 +158,7 @@ expect "exporter: each family once, contiguous, after its HELP and TYPE" "" \
 mkdir -p "$tmp/bb"
 for a in sh awk sed mktemp readlink mv chmod rm cat; do ln -s "$(command -v busybox)" "$tmp/bb/$a"; done
 expect "exporter: busybox sh and awk give the same output" "$(cat "$prom")" \
-	"$(PATH=$tmp/bb exporter -)"
+	"$(TCPMEM_DEBUGFS=$fx TCPMEM_PAGE_SIZE=4096 PATH=$tmp/bb "$tmp/bb/sh" "$ROOT/tools/tcpmem-exporter" -)"
 # a file that cannot be read: no sample from it, its success 0, scrape error
 rm "$fx/states"
 exporter - >"$tmp/missing.prom"

@@ -162,10 +162,9 @@ want "tcpmem_zone_free_blocks: the zones and orders of /proc/buddyinfo" \
 	"$(awk '{ sub(",", "", $2); print $2, $4, NF - 4 }' /proc/buddyinfo | sort | tr '\n' ';')" \
 	"$(awk '/^tcpmem_zone_free_blocks\{/ { split($0, p, "\""); n[p[2] " " p[4]]++ }
 		END { for (k in n) print k, n[k] }' $x | sort | tr '\n' ';')"
-# the headline: every state's slab bytes plus the bind buckets
-want "tcpmem_tcp_slab_bytes = sum of tcpmem_socket_slab_bytes and tcpmem_bind_bucket_bytes" \
-	"$(($(sample $x tcpmem_socket_slab_bytes '') + $(sample $x tcpmem_bind_bucket_bytes '')))" \
-	"$(sample $x tcpmem_tcp_slab_bytes '')"
+# the headline comes from another snapshot than the states (test_headline.sh
+# checks it against the growth of Slab:): shown, not compared
+echo "# tcpmem_tcp_slab_bytes $(sample $x tcpmem_tcp_slab_bytes ''); states and bind buckets sum to $(($(sample $x tcpmem_socket_slab_bytes '') + $(sample $x tcpmem_bind_bucket_bytes '')))" >> $V
 # the format: HELP and TYPE once per family, before its samples, which are
 # contiguous; every sample of a family with a TYPE; nothing else
 bad=$(awk '
