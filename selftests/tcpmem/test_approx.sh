@@ -42,7 +42,7 @@ esac
 cache=$(awk '$1 == "type=dentry" { sub(/^cache=/, "", $2); print $2 }' $TM_DBG/caches)
 d=/sys/kernel/slab/$cache
 kasan=0
-dmesg | grep -q "KernelAddressSanitizer initialized" && kasan=1
+grep -qw kasan_report /proc/kallsyms && kasan=1	# not dmesg: the boot line may have left the ring
 
 dbg=$(tm_debug_kernel)
 if [ -n "$dbg" ]; then

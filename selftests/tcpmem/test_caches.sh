@@ -24,7 +24,7 @@ fi
 # KASAN keeps freed objects in a quarantine: slabinfo counts them active
 # until the cache is shrunk (kasan_cache_shrink), so shrink before reading
 kasan=0
-dmesg | grep -q "KernelAddressSanitizer initialized" && kasan=1
+grep -qw kasan_report /proc/kallsyms && kasan=1	# not dmesg: the boot line may have left the ring
 
 # read3: /proc/slabinfo, the module's caches, /proc/slabinfo, back to back
 read3()

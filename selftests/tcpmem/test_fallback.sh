@@ -25,7 +25,7 @@ if ! insmod "$TCPMEM_KO"; then
 fi
 
 debug=
-dmesg | grep -q "KernelAddressSanitizer initialized" && debug="KASAN"
+grep -qw kasan_report /proc/kallsyms && debug="KASAN"	# not dmesg: the boot line may have left the ring
 [ -e /sys/kernel/debug/kmemleak ] && debug="$debug kmemleak"
 
 # field FILE TYPE KEY: KEY= of TYPE's record in a caches file

@@ -142,8 +142,14 @@ static int well_formed(const char *path, const char *b, size_t len, char *why, s
 	for (p = b; p < b + len; p = strchr(p, '\n') + 1)
 		last = p;
 	if (is_proc(path)) {
-		if (strncmp(b, "tcpmem 1 kernel ", 16)) {
+		/* "tcpmem <format version> kernel ...", then the answer */
+		i = strspn(b + 7, "0123456789");
+		if (strncmp(b, "tcpmem ", 7) || !i || strncmp(b + 7 + i, " kernel ", 8)) {
 			snprintf(why, wl, "first line is not the header");
+			return -1;
+		}
+		if (!memmem(b, len, "\nTCP holds ", 11)) {
+			snprintf(why, wl, "no headline (\"TCP holds ...\")");
 			return -1;
 		}
 		caches = memmem(b, len, "\ncaches: ", 9);
