@@ -10,7 +10,9 @@
 # failure if the matrix marks it required; a build or test problem is always
 # a failure. The summary always prints; exits non-zero if anything failed.
 # TCPMEM_ONLY=test_a.sh,test_b.sh (development): one boot running only those
-# selftests, no debugfs=off boot.
+# selftests, no debugfs=off boot. The rows are set up one after the other;
+# their VMs then run TCPMEM_JOBS at a time (default: the CPUs, at most 4) and
+# the results print in matrix order.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,12 +59,34 @@ if [ "${TCPMEM_INFRA:-1}" != 0 ]; then
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 fi
 
+# vm_row NAME: the row's boots (run in the background, several rows at once);
+# output to $OUT/logs/NAME-vm.out, "rc TIMES" to $OUT/logs/NAME-vm.status
+vm_row() {
+	local name=$1 f=0 times=''
+	rm -f "$OUT/logs/$name-check.accel"
+	if [ -n "${TCPMEM_ONLY:-}" ]; then
+		# development: these tests alone, one boot
+		step vm env VM_APPEND="tcpmem.only=$TCPMEM_ONLY" \
+			"$S/run-vm.sh" "$name" check || f=$?
+	else
+		step vm "$S/run-vm.sh" "$name" check || f=$?
+		# a second, short boot: debugfs=off, test_debugfs_off.sh alone
+		step vm-nodebugfs env VM_TAG=nodebugfs \
+			VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
+			"$S/run-vm.sh" "$name" check || f=$((f + $?))
+	fi
+	echo "$f $times" >"$OUT/logs/$name-vm.status"
+}
+
+# 1. each row's kernel, build environment, module and initramfs, one row
+# after the other (they share the chroots and the package cache)
+declare -A R_WHY R_F R_TIMES R_RESOLVED R_PREP R_READY
 for name in "$@"; do
 	load_spec "$name"
 	req=
 	[ "$K_REQUIRED" != required ] || req=", required"
-	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req)"
-	p=0 f=0 s=0 t0=$SECONDS times='' why='' resolved=''
+	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req): setting up"
+	f=0 t0=$SECONDS times='' why='' resolved=''
 	# why: set when the row cannot be set up (SKIPPED, or failed if required)
 	rrc=0
 	step resolve "$S/resolve.sh" "$name" || rrc=$?
@@ -89,26 +113,72 @@ for name in "$@"; do
 			echo "$name: FAILED to build the initramfs"
 			f=1
 		else
-			rm -f "$OUT/logs/$name-check.accel"
-			if [ -n "${TCPMEM_ONLY:-}" ]; then
-				# development: these tests alone, one boot
-				step vm env VM_APPEND="tcpmem.only=$TCPMEM_ONLY" \
-					"$S/run-vm.sh" "$name" check || f=$?
-				count "$OUT/logs/$name-check.results"
-			else
-				step vm "$S/run-vm.sh" "$name" check || f=$?
-				count "$OUT/logs/$name-check.results"
-				# a second, short boot: debugfs=off, test_debugfs_off.sh alone
-				step vm-nodebugfs env VM_TAG=nodebugfs \
-					VM_APPEND="debugfs=off tcpmem.only=test_debugfs_off.sh" \
-					"$S/run-vm.sh" "$name" check || f=$((f + $?))
-				count "$OUT/logs/$name-check-nodebugfs.results"
-			fi
+			R_READY[$name]=1
 		fi
 	fi
+	R_WHY[$name]=$why R_F[$name]=$f R_TIMES[$name]=$times R_RESOLVED[$name]=$resolved
+	R_PREP[$name]=$((SECONDS - t0))
+done
+
+# 2. the VMs, TCPMEM_JOBS at a time (default: one per CPU, at most 4; a TCG
+# guest keeps about one host CPU busy), the slowest rows first
+jobs=${TCPMEM_JOBS:-$(nproc)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+[ "$jobs" -le 4 ] || jobs=4
+order=()
+for name in "$@"; do
+	load_spec "$name"
+	[ -n "${R_READY[$name]:-}" ] || continue
+	case $K_BUILDENV in
+	sanitizer) order=("$name" "${order[@]}") ;;
+	*) order+=("$name") ;;
+	esac
+done
+if [ ${#order[@]} -gt 0 ]; then
+	echo "==== VMs: ${order[*]} ($jobs at a time)"
+	tv=$SECONDS
+	running=0
+	for name in "${order[@]}"; do
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		echo "vm: $name: started at +$((SECONDS - tv)) s"
+		rm -f "$OUT/logs/$name-vm.status"
+		vm_row "$name" >"$OUT/logs/$name-vm.out" 2>&1 &
+		running=$((running + 1))
+	done
+	wait || true
+	echo "vm: all done in $((SECONDS - tv)) s"
+fi
+
+# 3. each row's results, in matrix order
+for name in "$@"; do
+	load_spec "$name"
+	req=
+	[ "$K_REQUIRED" != required ] || req=", required"
+	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req)"
+	p=0 s=0 f=${R_F[$name]} why=${R_WHY[$name]} times=${R_TIMES[$name]}
+	resolved=${R_RESOLVED[$name]} wall=${R_PREP[$name]}
+	if [ -n "${R_READY[$name]:-}" ]; then
+		cat "$OUT/logs/$name-vm.out"
+		if read -r vf vtimes <"$OUT/logs/$name-vm.status"; then
+			f=$((f + vf))
+			times="$times, ${vtimes#, }"
+			for t in $(printf '%s\n' "$vtimes" | grep -oE '[0-9]+ s' | tr -d ' s'); do
+				wall=$((wall + t))
+			done
+		else
+			echo "$name: the VM step left no status"
+			f=$((f + 1))
+		fi
+		count "$OUT/logs/$name-check.results"
+		[ -n "${TCPMEM_ONLY:-}" ] || count "$OUT/logs/$name-check-nodebugfs.results"
+	fi
+	[ -z "$resolved" ] || load_row "$name"
 	accel=$(cat "$OUT/logs/$name-check.accel" 2>/dev/null || echo "not run")
 	[ -z "$times" ] || times=" (${times#, })"
-	wall="wall time $((SECONDS - t0)) s$times"
+	wall="wall time $wall s$times"
 	if [ -n "$why" ] && [ "$K_REQUIRED" = required ]; then
 		echo "kernel $K_NAME: FAILED (a required row): $why"
 		f=$((f + 1))

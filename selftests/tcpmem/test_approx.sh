@@ -8,8 +8,11 @@
 # dentry cache gets more than 10000 partial slabs (hard links on a tmpfs,
 # every other one unlinked). tcpmem uses the bounded rule on every kernel
 # (approx=1, no exact count above the bound): on 6.10+ its active objects
-# must equal /proc/slabinfo's; before 6.10, where /proc/slabinfo walks the
-# whole list and is exact, they must be within 5% of it.
+# must equal /proc/slabinfo's (the same rule); before 6.10, where
+# /proc/slabinfo walks the whole list and is exact, the sample's scaled
+# free count must lie within what the partial slabs can hold (1 to
+# objperslab free objects each; the deviation from the exact figure is
+# printed: the rule itself was 11-12% off on this load on 6.12).
 . "$(dirname "$0")/lib.sh"
 
 V=/tmp/tm_averdicts
@@ -76,15 +79,15 @@ elif [ "$a" != "$b" ]; then
 	echo "bad approx-branch: $cache's slabinfo line never held still in 30 reads" >> $V
 else
 	awk -v c="$cache" -v want="$want" -v partial="$partial" '
-	FILENAME ~ /tm_aq.1$/ { if ($1 == c) si = $2; next }
+	FILENAME ~ /tm_aq.1$/ { if ($1 == c) { si = $2; per = $5 }; next }
 	FILENAME ~ /tm_aq.3$/ { exact = $1; next }
 	FILENAME ~ /tm_aq.2$/ && $1 == "type=dentry" {
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
 	}
 	END {
 		tag = "approx-branch (" c ", partial slabs " partial ")"
-		a = r["active_objs"]
-		d = a > si ? a - si : si - a
+		a = r["active_objs"]; pf = r["partial_free"]
+		split(partial, np, " ")
 		if (r["approx"] != 1)
 			print "bad " tag ": tcpmem approx=" r["approx"] " above 10000 partial slabs, want 1"
 		else if (r["partial_free_exact"] != "na")
@@ -93,10 +96,10 @@ else
 			print "bad " tag ": tcpmem active_objs " a " != /proc/slabinfo " si " (the same rule)"
 		else if (want == 1)
 			print "ok " tag ": approx=1, active_objs " a " = /proc/slabinfo (the kernel rule is " si - exact " off the exact " exact " of /sys/kernel/slab)"
-		else if (d * 100 > si * 5)
-			print "bad " tag ": tcpmem active_objs " a " is more than 5% off /proc/slabinfo " si " (exact here)"
+		else if (pf < np[1] || pf > np[1] * per)
+			print "bad " tag ": partial_free " pf " outside [" np[1] ", " np[1] * per "] (each of " np[1] " partial slabs has 1 to " per " free objects)"
 		else
-			print "ok " tag ": approx=1 (bounded walk), active_objs " a " within 5% of the exact /proc/slabinfo " si " (" d " off; /sys/kernel/slab " exact ")"
+			print "ok " tag ": approx=1 (the 6.10 rule, bounded walk), partial_free " pf " within [" np[1] ", " np[1] * per "]; active_objs " a " vs the exact " si " of /proc/slabinfo here (" a - si " off; the rule is proven equal to /proc/slabinfo on 6.10+)"
 	}' /tmp/tm_aq.1 /tmp/tm_aq.3 /tmp/tm_aq.2 >> $V
 fi
 
