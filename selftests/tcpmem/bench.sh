@@ -98,7 +98,8 @@ check_counts()
 }
 check_counts loaded
 if [ -n "$FLOOR" ]; then
-	echo "## count-only walk: $(tr '\n' ' ' < /proc/tm_count)"
+	# shellcheck disable=SC2046 # its lines on one line
+	echo "## count-only walk:" $(cat /proc/tm_count)
 fi
 
 # median_ms CMD...: median wall time of CMD over RUNS runs, in ms
