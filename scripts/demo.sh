@@ -19,7 +19,10 @@ load_row "$name"
 # the W=1 build only (make check tests the DKMS path of dkms-<suite> rows)
 TCPMEM_NO_DKMS=1 "$S/build-module.sh" "$name"
 if [ "$mode" = bench ]; then
-	"$S/build-benchmod.sh" "$name"
+	# tm_count.c needs 6.1+ (tcp_death_row.hashinfo, nulls lhash2): on an
+	# older kernel the bench runs without its floor row
+	"$S/build-benchmod.sh" "$name" ||
+		echo "demo: no count-only walk for $name: the floor row will be missing" >&2
 	export VM_MEM=${VM_MEM:-12288}
 	for v in $(env | sed -n 's/^\(BENCH_[A-Z_]*=[0-9]*\)$/\1/p'); do
 		VM_APPEND="${VM_APPEND:+$VM_APPEND }$v"
