@@ -19,7 +19,7 @@ load_row "$name"
 # the W=1 build only (make check tests the DKMS path of dkms-<suite> rows)
 TCPMEM_NO_DKMS=1 "$S/build-module.sh" "$name"
 if [ "$mode" = bench ]; then
-	# tm_count.c needs 6.1+ (tcp_death_row.hashinfo, nulls lhash2): on an
+	# tm_count.c needs lhash2 on sk_nulls_node (6.1 and later here, not 5.10): on an
 	# older kernel the bench runs without its floor row
 	"$S/build-benchmod.sh" "$name" ||
 		echo "demo: no count-only walk for $name: the floor row will be missing" >&2

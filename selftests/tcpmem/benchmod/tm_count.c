@@ -18,6 +18,10 @@
 #include <net/inet_hashtables.h>
 #include <net/tcp.h>
 
+#ifdef TMC_OLD_LHASH2
+#error "tm_count: listeners in lhash2 through icsk_listen_portaddr_node: not supported"
+#endif
+
 #define TMC_BATCH	256
 #define TMC_STATES	16
 
