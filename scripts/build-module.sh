@@ -28,23 +28,7 @@ mkdir -p "$out"
 
 log=$out/build.log
 rc=0
-case $K_BUILDENV in
-host)
-	make -C "/usr/src/linux-headers-$K_RELEASE" M="$out" W=1 C=2 -j"$(nproc)" modules >"$log" 2>&1 || rc=$?
-	;;
-chroot-* | dkms-*)
-	# the suite's compiler and pahole: $out is bind-mounted at /build/<release>
-	"$ROOT/scripts/chroot.sh" run "$(build_suite)" "$out" \
-		make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/$K_RELEASE" W=1 C=2 \
-		-j"$(nproc)" modules >"$log" 2>&1 || rc=$?
-	;;
-sanitizer)
-	# our own kernel tree, made by scripts/fetch-kernel.sh
-	# no jobserver/flags of an outer make (e.g. `make check`)
-	(unset MAKEFLAGS MFLAGS MAKELEVEL
-		make -C "$SANITIZER_DIR/build" M="$out" W=1 C=2 -j"$(nproc)" modules) >"$log" 2>&1 || rc=$?
-	;;
-esac
+kbuild_modules "$out" >"$log" 2>&1 || rc=$?
 
 if bad_build_lines "$log"; then
 	echo "$K_NAME: build failed: warnings/errors above (full log: $log)" >&2

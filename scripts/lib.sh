@@ -132,3 +132,27 @@ deb_extract_dir() {
 	version=$(dpkg-deb -f "$deb" Version)
 	dir=$CACHE/$1/$version
 }
+
+# kbuild_modules DIR: `make modules` (W=1, C=2: sparse) of the module sources
+# in DIR for the loaded row's kernel, in the row's build environment
+# (scripts/buildenv.sh must have prepared it); make's status. A chroot sees
+# DIR at /build/<basename of DIR>.
+kbuild_modules() {
+	case $K_BUILDENV in
+	host)
+		make -C "/usr/src/linux-headers-$K_RELEASE" M="$1" W=1 C=2 -j"$(nproc)" modules
+		;;
+	chroot-* | dkms-*)
+		# the suite's compiler and pahole
+		"$ROOT/scripts/chroot.sh" run "$(build_suite)" "$1" \
+			make -C "/usr/src/linux-headers-$K_RELEASE" M="/build/${1##*/}" W=1 C=2 \
+			-j"$(nproc)" modules
+		;;
+	sanitizer)
+		# our own kernel tree, made by scripts/fetch-kernel.sh; no
+		# jobserver/flags of an outer make (e.g. `make check`)
+		(unset MAKEFLAGS MFLAGS MAKELEVEL
+			make -C "$SANITIZER_DIR/build" M="$1" W=1 C=2 -j"$(nproc)" modules)
+		;;
+	esac
+}

@@ -2,7 +2,8 @@
 # mkinitramfs.sh NAME MODE: build .cache/initramfs/<release>-<mode>.cpio.gz:
 # busybox + ss, slabtop, numactl, bpftool, timeout (with their libraries),
 # /init = scripts/vm-init, /tcpmem/tcpmem.ko and /tcpmem/kselftest/ (the
-# kselftest install tree of selftests/tcpmem).
+# kselftest install tree of selftests/tcpmem); in bench mode also
+# /tcpmem/tm_count.ko when scripts/build-benchmod.sh built it.
 # Env: TCPMEM_ALLOW_NO_MODULE=1 tolerates a missing tcpmem.ko;
 #      TCPMEM_SELFTESTS_DIR overrides the selftests/ directory (for infra tests).
 set -euo pipefail
@@ -64,6 +65,11 @@ elif [ "${TCPMEM_ALLOW_NO_MODULE:-0}" = 1 ]; then
 	echo "mkinitramfs: warning: no $ko (TCPMEM_ALLOW_NO_MODULE=1)" >&2
 else
 	die "$K_NAME: no $ko (run scripts/build-module.sh $K_NAME)"
+fi
+# the floor of make bench (scripts/build-benchmod.sh), in its initramfs only
+benchko=$OUT/build/$K_RELEASE-benchmod/tm_count.ko
+if [ "$mode" = bench ] && [ -f "$benchko" ]; then
+	cp "$benchko" "$root/tcpmem/tm_count.ko"
 fi
 
 # the selftests: the kselftest install tree of selftests/tcpmem (tests,

@@ -3,7 +3,8 @@
 # when /dev/kvm is usable, else TCG; 2 CPUs, 2 NUMA nodes). ttyS0 -> .cache/logs/<name>-<mode>.console,
 # ttyS1 -> .cache/logs/<name>-<mode>.results; the accelerator (kvm or tcg)
 # -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 3600: the whole suite; each test has its own timeout in selftests/tcpmem/settings).
-# VM_APPEND: more kernel parameters; VM_TAG: logs are <name>-<mode>-<tag>.* instead.
+# VM_APPEND: more kernel parameters; VM_MEM: guest memory in MB (default 2048),
+# split evenly between the two nodes (make bench raises it); VM_TAG: logs are <name>-<mode>-<tag>.* instead.
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -41,13 +42,13 @@ kvm_cpu() {
 # guest that KVM cannot run ("KVM internal error", e.g. an instruction the
 # emulator of a nested host does not know) is stopped at once: status 250.
 boot() {
-	local qpid st=0 kvm=0
+	local qpid st=0 kvm=0 mem=${VM_MEM:-2048}
 	[ "$1 $2" != "-accel kvm" ] || kvm=1
 	rm -f "$console" "$results"
 	timeout -k 10 "${VM_TIMEOUT:-3600}" qemu-system-x86_64 \
-		"$@" -smp 2,sockets=2,cores=1,threads=1 -m 2048 \
-		-object memory-backend-ram,id=m0,size=1024M \
-		-object memory-backend-ram,id=m1,size=1024M \
+		"$@" -smp 2,sockets=2,cores=1,threads=1 -m "$mem" \
+		-object memory-backend-ram,id=m0,size=$((mem / 2))M \
+		-object memory-backend-ram,id=m1,size=$((mem - mem / 2))M \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nographic -no-reboot -display none -monitor none \
