@@ -112,7 +112,9 @@ for name in "$@"; do
 	[ "$K_REQUIRED" != required ] || req=", required"
 	echo "==== kernel $K_NAME ($K_SUITE, series $K_SERIES, flavour $K_FLAVOUR$req): setting up"
 	f=0 t0=$SECONDS times='' why='' resolved=''
-	rm -f "$OUT/logs/$name-check.accel"	# says how this run's VM ran, if it runs
+	# what a VM of an earlier run left, never to be counted as this run's
+	rm -f "$OUT/logs/$name-check.accel" "$OUT/logs/$name-check.results" \
+		"$OUT/logs/$name-check-nodebugfs.results" "$OUT/logs/$name-vm.status"
 	# why: set when the row cannot be set up (SKIPPED, or failed if required)
 	rrc=0
 	step resolve "$S/resolve.sh" "$name" || rrc=$?
