@@ -191,19 +191,88 @@ unsigned long tm_acc_sockets(const struct tm_state_acc *a)
 	return n;
 }
 
+/*
+ * The extension vector's share of one object: a slab with charged objects
+ * carries kcalloc(objperslab, element) from a plain kmalloc cache
+ * (alloc_slab_obj_exts(), mm/slub.c), V = that kmalloc size class; per
+ * object of such a slab V / objperslab, in thousandths (rounded). Objects
+ * whose vector lies inside their own slab (7.0+) cost nothing more: the
+ * walk counts only vectors allocated apart.
+ */
+u64 tm_vec_milli(const struct tm_cache_stat *c)
+{
+	if (!c->objperslab)
+		return 0;
+	return div_u64((u64)c->vec_bytes * 1000 + c->objperslab / 2, c->objperslab);
+}
+
+/*
+ * What the memcg is charged for one object: obj_full_size() of mm/slab.h,
+ * s->size + sizeof(struct obj_cgroup *) (the memcg's own allowance for
+ * the vector entry); the slab's tail and the kmalloc rounding of the
+ * vector are charged to nobody.
+ */
+u64 tm_charge_bytes(const struct tm_cache_stat *c)
+{
+	return (u64)c->size + sizeof(void *);
+}
+
 u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 		      const struct tm_state_acc *a)
 {
 	u64 milli = 0;
-	int h;
+	int h, t;
 
 	for (h = 0; h < TM_NR_HOLDERS; h++)
 		if (a->n[h])
 			milli += a->n[h] * tm_set_milli(snap, family, slot, h);
+	for (t = 0; t < TM_NR_TYPES; t++)
+		if (a->vec[t] && snap->cache[t].present)
+			milli += a->vec[t] * tm_vec_milli(&snap->cache[t]);
 	return div_u64(milli + 500, 1000);
+}
+
+/* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
+u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	u64 milli = 0;
+	int t;
+
+	for (t = 0; t < TM_NR_TYPES; t++)
+		if (a->vec[t] && snap->cache[t].present)
+			milli += a->vec[t] * tm_vec_milli(&snap->cache[t]);
+	return div_u64(milli + 500, 1000);
+}
+
+/* bytes the memcgs are charged for the accumulator's objects */
+u64 tm_acc_charged_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	u64 bytes = 0;
+	int t;
+
+	for (t = 0; t < TM_NR_TYPES; t++)
+		if (a->charged[t] && snap->cache[t].present)
+			bytes += a->charged[t] * tm_charge_bytes(&snap->cache[t]);
+	return bytes;
 }
 
 u64 tm_acc_buffers(const struct tm_state_acc *a)
 {
 	return a->rmem + a->wmem_queued + a->fwd_alloc;
+}
+
+/* slab bytes of a per-cgroup record: its sockets, or its bind buckets */
+u64 tm_cg_slab_bytes(const struct tm_snapshot *snap, const struct tm_cg_rec *r)
+{
+	enum tm_type t = r->slot == TM_CG_SLOT_BIND2 ? TM_T_BIND2 : TM_T_BIND;
+	const struct tm_cache_stat *c = &snap->cache[t];
+
+	if (r->overflow)
+		return 0;
+	if (r->slot < TM_NR_SLOTS)
+		return tm_acc_slab_bytes(snap, r->family, r->slot, &r->acc);
+	if (!c->present)
+		return 0;
+	return div_u64(tm_acc_sockets(&r->acc) * tm_eff_milli(c) +
+		       r->acc.vec[t] * tm_vec_milli(c) + 500, 1000);
 }

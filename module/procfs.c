@@ -23,6 +23,7 @@ static int tm_proc_show(struct seq_file *m, void *v)
 	tm_show_netns_visible(m, &snap->tcp);
 	seq_putc(m, '\n');
 	tm_show_states(m, snap);
+	tm_show_cgroups(m, snap);
 	tm_show_caches(m, snap);
 	tm_show_zones(m, snap);
 	return 0;

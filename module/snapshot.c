@@ -33,7 +33,7 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 	if (!ret && (what & TM_SNAP_ZONES))
 		ret = tm_snapshot_zones(snap);
 	if (!ret && (what & TM_SNAP_TCP))
-		ret = tm_snapshot_tcp(snap, file);
+		ret = tm_snapshot_tcp(snap, file, what & TM_SNAP_CGROUPS);
 	if (ret) {
 		tm_snapshot_put(snap);
 		return ERR_PTR(ret);

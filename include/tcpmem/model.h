@@ -40,7 +40,14 @@ u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_h
 /* slab bytes of an accumulator, rounded */
 u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 		      const struct tm_state_acc *a);
+/* the objcg vector's share of one object of a slab that has one, thousandths */
+u64 tm_vec_milli(const struct tm_cache_stat *c);
+/* what a memcg is charged for one object (obj_full_size()) */
+u64 tm_charge_bytes(const struct tm_cache_stat *c);
+u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a);
+u64 tm_acc_charged_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a);
 unsigned long tm_acc_sockets(const struct tm_state_acc *a);
+u64 tm_cg_slab_bytes(const struct tm_snapshot *snap, const struct tm_cg_rec *r);
 u64 tm_acc_buffers(const struct tm_state_acc *a);
 extern const char *const tm_holder_name[TM_NR_HOLDERS];
 
