@@ -217,23 +217,8 @@ u64 tm_charge_bytes(const struct tm_cache_stat *c)
 	return (u64)c->size + sizeof(void *);
 }
 
-u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
-		      const struct tm_state_acc *a)
-{
-	u64 milli = 0;
-	int h, t;
-
-	for (h = 0; h < TM_NR_HOLDERS; h++)
-		if (a->n[h])
-			milli += a->n[h] * tm_set_milli(snap, family, slot, h);
-	for (t = 0; t < TM_NR_TYPES; t++)
-		if (a->vec[t] && snap->cache[t].present)
-			milli += a->vec[t] * tm_vec_milli(&snap->cache[t]);
-	return div_u64(milli + 500, 1000);
-}
-
-/* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
-u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+/* the vectors' share of an accumulator's objects, thousandths */
+static u64 tm_acc_vec_milli(const struct tm_snapshot *snap, const struct tm_state_acc *a)
 {
 	u64 milli = 0;
 	int t;
@@ -241,7 +226,25 @@ u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *
 	for (t = 0; t < TM_NR_TYPES; t++)
 		if (a->vec[t] && snap->cache[t].present)
 			milli += a->vec[t] * tm_vec_milli(&snap->cache[t]);
-	return div_u64(milli + 500, 1000);
+	return milli;
+}
+
+u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
+		      const struct tm_state_acc *a)
+{
+	u64 milli = 0;
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		if (a->n[h])
+			milli += a->n[h] * tm_set_milli(snap, family, slot, h);
+	return div_u64(milli + tm_acc_vec_milli(snap, a) + 500, 1000);
+}
+
+/* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
+u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	return div_u64(tm_acc_vec_milli(snap, a) + 500, 1000);
 }
 
 /* bytes the memcgs are charged for the accumulator's objects */
