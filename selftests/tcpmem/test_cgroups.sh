@@ -12,7 +12,7 @@
 #   sockets whose cgroup is that one, where ss shows cgroups);
 # - the kernel's charge rule for accepted sockets: where the kernel has
 #   kmem_cache_charge() (6.12+, "memcg: add charging of already allocated
-#   slab objects"), __inet_accept() charges the child to the acceptor's
+#   slab objects"), inet_csk_accept() charges the child to the acceptor's
 #   memcg, so every ESTABLISHED socket of the cgroup is memcg=<cgroup>;
 #   where it has not (6.1, 5.10), the accepted half (made in softirq) is
 #   memcg=- and only the client half is charged;
