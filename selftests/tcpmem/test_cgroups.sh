@@ -39,6 +39,17 @@ skip_all()
 	ktap_finish
 }
 
+# A kernel where tcpmem cannot read the charge (memcg=na) cannot count the
+# objcg vectors either; a child memory cgroup turns kernel memory
+# accounting on for the rest of the boot (every new slab of an accounted
+# cache gets a vector), and the Slab: checks of the tests after this one
+# would measure what tcpmem cannot see there: nothing is made then.
+tm_fresh_load
+memcg=$(grep '^memcg=' $TM_DBG/layout 2>/dev/null)
+case $memcg in
+"memcg=1 "*) ;;
+*) tm_unload; skip_all "the memcg charge is not readable here ($memcg); no memory cgroup made" ;;
+esac
 if ! grep -q "^[^ ]* $CG cgroup2 " /proc/mounts; then
 	mkdir -p $CG
 	mount -t cgroup2 none $CG 2>/dev/null || skip_all "cannot mount cgroup2 on $CG"
@@ -51,10 +62,6 @@ mkdir "$CG/$A" "$CG/$B" || skip_all "cannot make child cgroups"
 debug=$(tm_debug_kernel)
 echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
 echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse
-tm_fresh_load
-if ! grep -q '^memcg=1 ' $TM_DBG/layout; then
-	echo "skip cgroups-memcg the memcg charge is not readable here: $(grep '^memcg=' $TM_DBG/layout)" >> $V
-fi
 
 # memslab DIR: the cgroup's slab bytes, memory.stat
 memslab()
@@ -208,46 +215,44 @@ else
 	echo "skip cgroups-ss this ss does not print sockets' cgroups" >> $V
 fi
 
-if grep -q '^memcg=1 ' $TM_DBG/layout; then
-	# the charge rule for accepted sockets, by the kernel's own API
-	if grep -qw kmem_cache_charge /proc/kallsyms; then
-		rule="6.12+ (kmem_cache_charge: accepted sockets charged at accept())"
-		wa=8000
-		wb=6000
-	else
-		rule="before 6.12 (no kmem_cache_charge: accepted sockets uncharged)"
-		wa=4000
-		wb=3000
-	fi
-	ca=$(charged "/$A" "/$A" ESTABLISHED)
-	ua=$(charged "/$A" - ESTABLISHED)
-	cb=$(charged "$bp" "$bp" ESTABLISHED)
-	if [ "$ca" = $wa ] && [ "$ua" = $((8000 - wa)) ] && [ "$cb" = $wb ]; then
-		echo "ok charge rule $rule: A $ca ESTABLISHED charged to A, $ua uncharged; B $cb charged to B" >> $V
-	else
-		echo "bad charge rule $rule: A $ca charged to A (want $wa), $ua uncharged (want $((8000 - wa))); B $cb charged to B (want $wb)" >> $V
-	fi
-
-	# charged_bytes against memory.stat
-	for c in A B; do
-		if [ $c = A ]; then
-			p=/$A; g=$((a1 - a0))
-		else
-			p=$bp; g=$((b1 - b0))
-		fi
-		pred=$(field "$p" 9)
-		slab=$(field "$p" 8)
-		d=$((pred > g ? pred - g : g - pred))
-		line="memory.stat $c ($p): charged_bytes $pred B predicted, slab grew $g B ($((d * 1000 / (g > 0 ? g : 1)))/1000 off); slab_bytes $slab B"
-		if [ -n "$debug" ]; then
-			echo "skip memcg-slab-$c debugging kernel ($debug): $line" >> $V
-		elif [ "$g" -gt 1000000 ] && [ $((d * 100)) -le $((g * 3)) ]; then
-			echo "ok $line" >> $V
-		else
-			echo "bad $line" >> $V
-		fi
-	done
+# the charge rule for accepted sockets, by the kernel's own API
+if grep -qw kmem_cache_charge /proc/kallsyms; then
+	rule="6.12+ (kmem_cache_charge: accepted sockets charged at accept())"
+	wa=8000
+	wb=6000
+else
+	rule="before 6.12 (no kmem_cache_charge: accepted sockets uncharged)"
+	wa=4000
+	wb=3000
 fi
+ca=$(charged "/$A" "/$A" ESTABLISHED)
+ua=$(charged "/$A" - ESTABLISHED)
+cb=$(charged "$bp" "$bp" ESTABLISHED)
+if [ "$ca" = $wa ] && [ "$ua" = $((8000 - wa)) ] && [ "$cb" = $wb ]; then
+	echo "ok charge rule $rule: A $ca ESTABLISHED charged to A, $ua uncharged; B $cb charged to B" >> $V
+else
+	echo "bad charge rule $rule: A $ca charged to A (want $wa), $ua uncharged (want $((8000 - wa))); B $cb charged to B (want $wb)" >> $V
+fi
+
+# charged_bytes against memory.stat
+for c in A B; do
+	if [ $c = A ]; then
+		p=/$A; g=$((a1 - a0))
+	else
+		p=$bp; g=$((b1 - b0))
+	fi
+	pred=$(field "$p" 9)
+	slab=$(field "$p" 8)
+	d=$((pred > g ? pred - g : g - pred))
+	line="memory.stat $c ($p): charged_bytes $pred B predicted, slab grew $g B ($((d * 1000 / (g > 0 ? g : 1)))/1000 off); slab_bytes $slab B"
+	if [ -n "$debug" ]; then
+		echo "skip memcg-slab-$c debugging kernel ($debug): $line" >> $V
+	elif [ "$g" -gt 1000000 ] && [ $((d * 100)) -le $((g * 3)) ]; then
+		echo "ok $line" >> $V
+	else
+		echo "bad $line" >> $V
+	fi
+done
 kill $pa $pb
 wait $pa $pb
 
