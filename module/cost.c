@@ -192,6 +192,44 @@ unsigned long tm_acc_sockets(const struct tm_state_acc *a)
 	return n;
 }
 
+/*
+ * The extension vector's share of one object: a slab with charged objects
+ * carries kcalloc(objperslab, element) from a plain kmalloc cache
+ * (alloc_slab_obj_exts(), mm/slub.c), V = that kmalloc size class; per
+ * object of such a slab V / objperslab, in thousandths (rounded). Objects
+ * whose vector lies inside their own slab (7.0+) cost nothing more: the
+ * walk counts only vectors allocated apart.
+ */
+u64 tm_vec_milli(const struct tm_cache_stat *c)
+{
+	if (!c->objperslab)
+		return 0;
+	return div_u64((u64)c->vec_bytes * 1000 + c->objperslab / 2, c->objperslab);
+}
+
+/*
+ * What the memcg is charged for one object: obj_full_size() of mm/slab.h,
+ * s->size + sizeof(struct obj_cgroup *) (the memcg's own allowance for
+ * the vector entry); the slab's tail and the kmalloc rounding of the
+ * vector are charged to nobody.
+ */
+u64 tm_charge_bytes(const struct tm_cache_stat *c)
+{
+	return (u64)c->size + sizeof(void *);
+}
+
+/* the vectors' share of an accumulator's objects, thousandths */
+static u64 tm_acc_vec_milli(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	u64 milli = 0;
+	int t;
+
+	for (t = 0; t < TM_NR_TYPES; t++)
+		if (a->vec[t] && snap->cache[t].present)
+			milli += a->vec[t] * tm_vec_milli(&snap->cache[t]);
+	return milli;
+}
+
 u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 		      const struct tm_state_acc *a)
 {
@@ -201,7 +239,25 @@ u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 	for (h = 0; h < TM_NR_HOLDERS; h++)
 		if (a->n[h])
 			milli += a->n[h] * tm_set_milli(snap, family, slot, h);
-	return div_u64(milli + 500, 1000);
+	return div_u64(milli + tm_acc_vec_milli(snap, a) + 500, 1000);
+}
+
+/* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
+u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	return div_u64(tm_acc_vec_milli(snap, a) + 500, 1000);
+}
+
+/* bytes the memcgs are charged for the accumulator's objects */
+u64 tm_acc_charged_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
+{
+	u64 bytes = 0;
+	int t;
+
+	for (t = 0; t < TM_NR_TYPES; t++)
+		if (a->charged[t] && snap->cache[t].present)
+			bytes += a->charged[t] * tm_charge_bytes(&snap->cache[t]);
+	return bytes;
 }
 
 u64 tm_acc_buffers(const struct tm_state_acc *a)
@@ -209,24 +265,16 @@ u64 tm_acc_buffers(const struct tm_state_acc *a)
 	return a->rmem + a->wmem_queued + a->fwd_alloc;
 }
 
-void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a)
+u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns, int table)
 {
-	int h;
+	const struct tm_cache_stat *c = &snap->cache[table ? TM_T_BIND2 : TM_T_BIND];
+	unsigned long n = table ? ns->bind2_buckets : ns->bind_buckets;
+	unsigned long vec = table ? ns->bind2_vec : ns->bind_vec;
 
-	for (h = 0; h < TM_NR_HOLDERS; h++)
-		to->n[h] += a->n[h];
-	to->rmem += a->rmem;
-	to->wmem_queued += a->wmem_queued;
-	to->fwd_alloc += a->fwd_alloc;
-}
-
-u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns)
-{
-	u64 e1 = tm_eff_milli(&snap->cache[TM_T_BIND]);
-	u64 e2 = snap->cache[TM_T_BIND2].present ? tm_eff_milli(&snap->cache[TM_T_BIND2]) : 0;
-
-	return div_u64(ns->bind_buckets * e1 + 500, 1000) +
-	       div_u64(ns->bind2_buckets * e2 + 500, 1000);
+	if (!c->present)
+		return 0;
+	/* each bucket at its effective bytes, plus its vector's share where it has one */
+	return div_u64(n * tm_eff_milli(c) + vec * tm_vec_milli(c) + 500, 1000);
 }
 
 /*
@@ -242,7 +290,8 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < t->nr_netns; i++)
-		h->shared += tm_bind_bytes(snap, &t->netns[i]);
+		h->shared += tm_bind_bytes(snap, &t->netns[i], 0) +
+			     tm_bind_bytes(snap, &t->netns[i], 1);
 	for (slot = 1; slot < TM_NR_SLOTS; slot++) {
 		unsigned long n = 0;
 		u64 bytes = 0;
@@ -270,4 +319,66 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		}
 	}
 	h->total = h->sockets + h->shared;
+}
+
+/* slab bytes of a per-cgroup record: its sockets, or its bind buckets */
+u64 tm_cg_slab_bytes(const struct tm_snapshot *snap, const struct tm_cg_rec *r)
+{
+	enum tm_type t = r->slot == TM_CG_SLOT_BIND2 ? TM_T_BIND2 : TM_T_BIND;
+	const struct tm_cache_stat *c = &snap->cache[t];
+
+	if (r->overflow)
+		return 0;
+	if (r->slot < TM_NR_SLOTS)
+		return tm_acc_slab_bytes(snap, r->family, r->slot, &r->acc);
+	if (!c->present)
+		return 0;
+	return div_u64(tm_acc_sockets(&r->acc) * tm_eff_milli(c) +
+		       r->acc.vec[t] * tm_vec_milli(c) + 500, 1000);
+}
+
+/*
+ * Group the per-cgroup records by creating cgroup: @lead[i] is the first
+ * record of record i's cgroup, @slab[lead] the slab bytes of the group.
+ * The overflow record is a group of its own.
+ */
+void tm_cg_group(const struct tm_snapshot *snap, int *lead, u64 *slab)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	int i, j;
+
+	for (i = 0; i < t->nr_cg; i++) {
+		const struct tm_cg_rec *r = &t->cg[i];
+
+		lead[i] = i;
+		for (j = 0; j < i; j++)
+			if (lead[j] == j && !t->cg[j].overflow && !r->overflow &&
+			    !strcmp(t->cg[j].cg_path ?: "-", r->cg_path ?: "-"))
+				break;
+		if (j < i)
+			lead[i] = j;
+		slab[lead[i]] += r->overflow ? 0 : tm_cg_slab_bytes(snap, r);
+	}
+}
+
+/* the group not yet taken with the most slab bytes, or -1 */
+int tm_cg_best(const struct tm_tcp *t, const int *lead, const u64 *slab)
+{
+	int i, best = -1;
+
+	for (i = 0; i < t->nr_cg; i++)
+		if (lead[i] == i && (best < 0 || slab[i] > slab[best]))
+			best = i;
+	return best;
+}
+
+/* take group @best out of the ranking */
+void tm_cg_drop(const struct tm_tcp *t, int *lead, int best)
+{
+	int i;
+
+	for (i = 0; i < t->nr_cg; i++)
+		if (lead[i] == best && i != best)
+			lead[i] = -1;
+	lead[best] = -1;
 }

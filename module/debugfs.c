@@ -43,10 +43,11 @@ TM_SNAPSHOT_FILE(buddy, TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(pagetypes, TM_SNAP_PAGETYPES);
 TM_SNAPSHOT_FILE(orders, TM_SNAP_CACHES | TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(nodes, TM_SNAP_CACHES | TM_SNAP_ZONES);
-TM_SNAPSHOT_FILE(states, TM_SNAP_ALL);
+TM_SNAPSHOT_FILE(states, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP);
 TM_SNAPSHOT_FILE(objects, TM_SNAP_CACHES);
 TM_SNAPSHOT_FILE(shared, TM_SNAP_CACHES | TM_SNAP_TCP);
-TM_SNAPSHOT_FILE(totals, TM_SNAP_ALL);
+TM_SNAPSHOT_FILE(totals, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP);
+TM_SNAPSHOT_FILE(cgroups, TM_SNAP_CACHES | TM_SNAP_TCP | TM_SNAP_CGROUPS);
 
 int tm_debugfs_init(void)
 {
@@ -73,6 +74,7 @@ int tm_debugfs_init(void)
 	debugfs_create_file("objects", 0400, tm_dir, NULL, &objects_fops);
 	debugfs_create_file("shared", 0400, tm_dir, NULL, &shared_fops);
 	debugfs_create_file("totals", 0400, tm_dir, NULL, &totals_fops);
+	debugfs_create_file("cgroups", 0400, tm_dir, NULL, &cgroups_fops);
 	return 0;
 }
 

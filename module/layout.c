@@ -79,6 +79,9 @@ static const struct tm_field_def tm_fields[TM_NR_FIELDS] = {
 	[TM_SL_OBJECTS]		= { "slab", "page", "objects" },
 	[TM_SL_FROZEN]		= { "slab", "page", "frozen" },
 	[TM_SL_NEXT]		= { "slab", "page", "next", TM_OPT },
+	[TM_SL_OBJV]		= { "slab", "page", TM_OBJV_MEMBER, TM_OPT },
+	[TM_SL_STRIDE]		= { "slab", "page", "stride", TM_OPT },
+	[TM_SOE_OBJCG]		= { "slabobj_ext", NULL, "objcg", TM_OPT },
 	[TM_HI_BIND2_CACHEP]	= { "inet_hashinfo", NULL, "bind2_bucket_cachep", TM_OPT },
 	[TM_SOCKET_WQ]		= { "socket", NULL, "wq" },
 };
@@ -166,6 +169,8 @@ static int tm_layout_resolve(struct tm_btf *btf)
 			l->kc_size = size;
 		if (!strcmp(sname, "kmem_cache_per_node_ptrs"))
 			l->pnp_size = size;
+		if (!strcmp(sname, "slabobj_ext"))
+			l->soe_size = size;
 	}
 	return 0;
 }
@@ -336,6 +341,38 @@ static int tm_partial_ok(const void *s)
 	return checked;
 }
 
+/*
+ * Can the memcg an object is charged to be read here? The vector member
+ * must be there with the size of an unsigned long; 6.10+: struct
+ * slabobj_ext must have the size and objcg offset this build's header
+ * gives it; a struct slab with a stride (7.0+: vectors may be kept inside
+ * the objects, at that stride) is a layout this module does not model. No
+ * means memcg=na in the reports, never a guess.
+ */
+static void tm_layout_memcg(void)
+{
+	struct tm_layout *l = &tm_layout;
+
+	l->memcg = false;
+	if (!TM_HAVE_MEMCG)
+		l->memcg_why = "kernel_without_memcg";
+	else if (!l->have[TM_SL_OBJV])
+		l->memcg_why = "no_vector_member";
+	else if (l->m[TM_SL_OBJV].size != sizeof(unsigned long) || l->m[TM_SL_OBJV].bits)
+		l->memcg_why = "vector_member_size";
+	else if (l->have[TM_SL_STRIDE])
+		l->memcg_why = "slab_stride_layout_not_modelled";
+	else if (TM_OBJV_ELEM_STRUCT &&
+		 (!l->have[TM_SOE_OBJCG] || l->soe_size != TM_OBJV_ELEM ||
+		  l->m[TM_SOE_OBJCG].offset != TM_OBJV_OBJCG_OFF ||
+		  l->m[TM_SOE_OBJCG].size != sizeof(void *)))
+		l->memcg_why = "slabobj_ext_layout";
+	else
+		l->memcg = true;
+	if (!l->memcg)
+		pr_notice("memcg charges not readable (%s): memcg=na\n", l->memcg_why);
+}
+
 static int tm_layout_validate(void)
 {
 	void *tcp = tcp_prot.slab;
@@ -451,6 +488,7 @@ int tm_layout_init(void)
 	ret = tm_layout_nodes();
 	if (ret)
 		return ret;
+	tm_layout_memcg();
 	return tm_layout_validate();
 }
 
@@ -483,6 +521,10 @@ int tm_layout_show(struct seq_file *m)
 		else
 			seq_printf(m, "struct=%s absent\n", tm_held_name[i]);
 	}
+	if (l->soe_size)
+		seq_printf(m, "struct=slabobj_ext size=%u\n", l->soe_size);
+	seq_printf(m, "memcg=%d reason=%s vector_elem=%zu\n", l->memcg,
+		   l->memcg ? "-" : l->memcg_why, (size_t)TM_OBJV_ELEM);
 	seq_printf(m, "func=count_partial_free_approx present=%d\n", l->approx_btf);
 	seq_printf(m, "slabinfo_approx=%d by_version=%d by_btf=%d\n", l->slabinfo_approx,
 		   TM_SLABINFO_APPROX, l->approx_btf);

@@ -24,6 +24,7 @@ static int tm_proc_show(struct seq_file *m, void *v)
 	seq_putc(m, '\n');
 	tm_show_headline(m, snap);
 	tm_show_states(m, snap);
+	tm_show_cgroups(m, snap);
 	tm_show_caches(m, snap);
 	tm_show_zones(m, snap);
 	return 0;

@@ -226,6 +226,82 @@ int tm_slab_init(void)
 	return tm_probe_socket();
 }
 
+/*
+ * The memcg object @obj of type @t is charged to, from its slab's vector
+ * (compat.h: which member, which flag, which element), as the kernel's
+ * mem_cgroup_from_slab_obj() reads it: vector = member & ~mask when the
+ * flag is set, entry (obj - slab address) / s->size, its objcg, the
+ * objcg's memcg. Every step is checked: the head page is a slab of the
+ * type's own cache, the index is below the slab's objects, a vector not
+ * inside the slab's own pages is a kmalloc object large enough for it.
+ * Under rcu_read_lock(): objcgs and memcgs are freed after a grace period.
+ */
+void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
+{
+#if TM_HAVE_MEMCG
+	unsigned long v, base, vec, end;
+	const void *s, *vs;
+	struct obj_cgroup *objcg;
+	struct mem_cgroup *memcg;
+	struct page *page;
+	u32 size, idx, objects;
+
+	ch->state = TM_CH_NA;
+	ch->vec = false;
+	ch->memcg = NULL;
+	if (!tm_layout.memcg || !obj || !tm_type_cache[t] || !virt_addr_valid(obj))
+		return;
+	page = virt_to_head_page(obj);
+	if (!PageSlab(page))
+		return;
+	s = tm_rd_ptr(page, TM_SL_SLAB_CACHE);
+	if (s != tm_type_cache[t])
+		return;
+	size = tm_rd(s, TM_KC_SIZE);
+	objects = tm_rd(page, TM_SL_OBJECTS);
+	base = (unsigned long)page_address(page);
+	end = base + page_size(page);
+	if (!size || (unsigned long)obj < base || (unsigned long)obj >= end)
+		return;
+	idx = ((unsigned long)obj - base) / size;
+	if (idx >= objects)
+		return;
+	v = READ_ONCE(*(unsigned long *)tm_at(page, TM_SL_OBJV));
+	vec = v & ~TM_OBJV_MASK;
+	if (!v || ((v & TM_OBJV_FLAG) && !vec)) {	/* none, or its allocation failed */
+		ch->state = TM_CH_NONE;
+		return;
+	}
+	if (!(v & TM_OBJV_FLAG) || !virt_addr_valid((void *)vec))
+		return;
+	if (vec < base || vec >= end) {
+		/* apart: a kmalloc object of at least objects x element bytes */
+		vs = tm_obj_cache((void *)vec);
+		if (!vs || tm_rd(vs, TM_KC_OBJECT_SIZE) < (u64)objects * TM_OBJV_ELEM)
+			return;
+		ch->vec = true;
+	} else if (vec + (u64)objects * TM_OBJV_ELEM > end) {
+		return;
+	}
+	objcg = READ_ONCE(*(struct obj_cgroup **)(vec + idx * TM_OBJV_ELEM + TM_OBJV_OBJCG_OFF));
+	if (!objcg) {
+		ch->state = TM_CH_NONE;
+		return;
+	}
+	if (!virt_addr_valid(objcg))
+		return;
+	memcg = READ_ONCE(objcg->memcg);	/* obj_cgroup_memcg(), without its lockdep assert */
+	if (!memcg || !virt_addr_valid(memcg))
+		return;
+	ch->state = TM_CH_MEMCG;
+	ch->memcg = memcg;
+#else
+	ch->state = TM_CH_NA;
+	ch->vec = false;
+	ch->memcg = NULL;
+#endif
+}
+
 /* Is @slab a struct page/slab of cache @s? Safe on any pointer value. */
 static bool tm_slab_of(const void *slab, const void *s)
 {
@@ -491,6 +567,8 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 		cond_resched();		/* slab_mutex is a mutex */
 	}
 	c->active_objs = c->num_objs - c->partial_free;
+	/* alloc_slab_obj_exts(): kcalloc(objects, element), a plain kmalloc */
+	c->vec_bytes = tm_kmalloc_roundup((size_t)c->objperslab * TM_OBJV_ELEM);
 	if (tm_layout.cpu_free)
 		tm_read_cpu_free(s, c);
 	else if (tm_layout.sheaves)

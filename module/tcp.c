@@ -13,6 +13,7 @@
  * full one, as tcp_ipv4.c does. Nothing is formatted under a lock.
  */
 #include <linux/bsearch.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/nsproxy.h>
 #include <linux/percpu_counter.h>
@@ -96,31 +97,96 @@ static int tm_family(const struct sock *sk)
 	return sk->sk_family == AF_INET6 ? TM_INET6 : TM_INET;
 }
 
-/* A full socket: which objects it holds, and its buffers. */
-static void tm_count_full(struct tm_netns *ns, struct sock *sk, int slot)
+/* the charge of one object the socket holds, into @si */
+static void tm_charge_of(struct tm_sock_info *si, const void *obj, enum tm_type t,
+			 struct tm_charge *ch)
 {
-	struct tm_state_acc *a = &ns->acc[tm_family(sk)][slot];
+	tm_obj_charge(obj, t, ch);
+	si->one.vec[t] += ch->vec;
+	si->one.charged[t] += ch->state == TM_CH_MEMCG;
+}
+
+/*
+ * The objects the socket's file brings, each read where it is reached:
+ * the socket inode (struct socket_alloc), the file, its dentry. The epoll
+ * objects of a watched file are not reached from it under these locks:
+ * they take the file's charge (the task that registered the file made
+ * them, in process context); LSM blobs are plain kmalloc, never charged.
+ */
+static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct file *file)
+{
+	struct tm_charge ch, fch;
+
+	tm_charge_of(si, container_of(sock, struct socket_alloc, socket), TM_T_SOCK_INODE, &ch);
+	if (!file)
+		return;
+	tm_charge_of(si, READ_ONCE(file->f_path.dentry), TM_T_DENTRY, &ch);
+	tm_charge_of(si, file, TM_T_FILP, &fch);
+	if (si->holder == TM_H_FILE_EPOLL) {
+		static const enum tm_type ep[] = { TM_T_EPI, TM_T_PWQ, TM_T_EP_HEAD };
+		int i;
+
+		for (i = 0; i < ARRAY_SIZE(ep); i++) {
+			si->one.vec[ep[i]] += fch.vec;
+			si->one.charged[ep[i]] += fch.state == TM_CH_MEMCG;
+		}
+	}
+}
+
+/* One socket's record: its state accumulator, and its cgroup's. */
+static void tm_account(struct tm_walk *w, struct tm_netns *ns, struct tm_sock_info *si)
+{
+	si->one.n[si->holder] = 1;
+	tm_acc_add(&ns->acc[si->family][si->slot], &si->one);
+	if (w->t->cgt)
+		tm_cg_add(w->t, ns->inum, si);
+}
+
+/* A full socket: which objects it holds, their charges, its buffers. */
+static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *sk, int slot)
+{
+	struct tm_sock_info si = { .family = tm_family(sk), .slot = slot };
 	struct socket *sock = READ_ONCE(sk->sk_socket);
 	/* socket inodes and files are freed after RCU: under rcu_read_lock() */
 	struct file *file = sock ? READ_ONCE(sock->file) : NULL;
 
 	if (sock_flag(sk, SOCK_DEAD))
-		a->n[TM_H_ORPHAN]++;
+		si.holder = TM_H_ORPHAN;
 	else if (!sock)
-		a->n[TM_H_QUEUED]++;	/* a child not accepted yet */
+		si.holder = TM_H_QUEUED;	/* a child not accepted yet */
 	else if (file)
-		a->n[tm_file_watched(file) ? TM_H_FILE_EPOLL : TM_H_FILE]++;
+		si.holder = tm_file_watched(file) ? TM_H_FILE_EPOLL : TM_H_FILE;
 	else
-		a->n[TM_H_KERNEL]++;
-	a->rmem += atomic_read(&sk->sk_rmem_alloc);
-	a->wmem_queued += READ_ONCE(sk->sk_wmem_queued);
-	a->fwd_alloc += max(READ_ONCE(sk->sk_forward_alloc), 0);
+		si.holder = TM_H_KERNEL;
+	si.one.rmem = atomic_read(&sk->sk_rmem_alloc);
+	si.one.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	si.one.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
+	/* the creating task's cgroup v2; the socket holds a reference to it */
+	si.cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
+	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
+	if (si.holder != TM_H_ORPHAN && si.holder != TM_H_QUEUED)
+		tm_charge_file(&si, sock, file);
+	tm_account(w, ns, &si);
+}
+
+/* A minisock: its own object only; no cgroup (no sk_cgrp_data) */
+static void tm_count_mini(struct tm_walk *w, struct tm_netns *ns, struct sock *sk, int slot)
+{
+	struct tm_sock_info si = { .family = tm_family(sk), .slot = slot, .holder = TM_H_MINI };
+	bool v6 = si.family == TM_INET6;
+	enum tm_type t;
+
+	if (slot == TM_SLOT_REQ)
+		t = v6 ? TM_T_REQ_TCPV6 : TM_T_REQ_TCP;
+	else
+		t = v6 ? TM_T_TW_TCPV6 : TM_T_TW_TCP;
+	tm_charge_of(&si, sk, t, &si.own);
+	tm_account(w, ns, &si);
 }
 
 static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
 {
 	struct tm_netns *ns = tm_netns_of(w, sock_net(sk));
-	int fam = tm_family(sk);
 	int state = READ_ONCE(sk->sk_state);
 
 	if (!ns)
@@ -128,11 +194,11 @@ static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
 	if (state == TCP_TIME_WAIT) {
 		int sub = READ_ONCE(inet_twsk(sk)->tw_substate);
 
-		ns->acc[fam][sub == TCP_FIN_WAIT2 ? TM_SLOT_TW_FW2 : TM_SLOT_TW].n[TM_H_MINI]++;
+		tm_count_mini(w, ns, sk, sub == TCP_FIN_WAIT2 ? TM_SLOT_TW_FW2 : TM_SLOT_TW);
 	} else if (state == TCP_NEW_SYN_RECV) {
-		ns->acc[fam][TM_SLOT_REQ].n[TM_H_MINI]++;
+		tm_count_mini(w, ns, sk, TM_SLOT_REQ);
 	} else if (state > 0 && state < TCP_MAX_STATES) {
-		tm_count_full(ns, sk, state);
+		tm_count_full(w, ns, sk, state);
 		w->t->hashed_full++;
 	}
 }
@@ -167,7 +233,7 @@ static void tm_count_listener(struct sock *sk, void *arg)
 
 	if (!ns || READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		return;
-	tm_count_full(ns, sk, TCP_LISTEN);
+	tm_count_full(w, ns, sk, TCP_LISTEN);
 	w->t->hashed_full++;
 }
 
@@ -201,7 +267,7 @@ static void __maybe_unused tm_count_bound(struct sock *sk, void *arg)
 	/* timewait socks share the owners list on 6.12+: state first */
 	if (READ_ONCE(sk->sk_state) != TCP_CLOSE)
 		return;
-	tm_count_full(b->ns, sk, TM_STATE_BOUND_INACTIVE);
+	tm_count_full(b->w, b->ns, sk, TM_STATE_BOUND_INACTIVE);
 	b->w->t->hashed_full++;
 }
 
@@ -221,14 +287,22 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		if (hlist_empty(&head->chain))
 			continue;
+		rcu_read_lock();	/* for the buckets' objcgs and memcgs */
 		spin_lock_bh(&head->lock);
 		hlist_for_each_entry(tb, &head->chain, node) {
 			struct tm_netns *ns = tm_netns_of(w, ib_net(tb));
+			struct tm_charge ch;
 
-			if (ns)
-				ns->bind_buckets++;
+			if (!ns)
+				continue;
+			ns->bind_buckets++;
+			tm_obj_charge(tb, TM_T_BIND, &ch);
+			ns->bind_vec += ch.vec;
+			if (w->t->cgt)
+				tm_cg_add_bucket(w->t, ns->inum, &ch, false);
 		}
 		spin_unlock_bh(&head->lock);
+		rcu_read_unlock();
 	}
 #ifdef TM_HAVE_BHASH2
 	for (i = 0; i < h->bhash_size; i++) {
@@ -243,10 +317,15 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 		spin_lock_bh(&head->lock);
 		hlist_for_each_entry(tb2, &head->chain, node) {
 			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
+			struct tm_charge ch;
 
 			if (!b.ns)
 				continue;
 			b.ns->bind2_buckets++;
+			tm_obj_charge(tb2, TM_T_BIND2, &ch);
+			b.ns->bind2_vec += ch.vec;
+			if (w->t->cgt)
+				tm_cg_add_bucket(w->t, b.ns->inum, &ch, true);
 			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
 		}
 		spin_unlock_bh(&head->lock);
@@ -308,14 +387,19 @@ static int tm_count_netns(void)
 	return n;
 }
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups)
 {
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
 	struct tm_walk w = { .t = t };
-	int n, nseen = 0, i, k;
+	int n, nseen = 0, i, k, ret = 0;
 
+	if (cgroups) {
+		ret = tm_cg_begin(t);
+		if (ret)
+			return ret;
+	}
 	/* room for the netns there are now, and some made meanwhile */
 	n = tm_count_netns();
 	n += n / 8 + 8;
@@ -327,11 +411,8 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 	t->netns = kvcalloc(max(t->nr_netns, 1), sizeof(*t->netns), GFP_KERNEL_ACCOUNT);
 	seen = kvcalloc(max(t->nr_netns, 1), sizeof(*seen), GFP_KERNEL_ACCOUNT);
 	if (!t->netns || !seen) {
-		kvfree(seen);
-		for (i = 0; i < t->nr_netns; i++)
-			put_net(w.nets[i]);
-		kvfree(w.nets);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < t->nr_netns; i++) {
 		t->netns[i].inum = w.nets[i]->ns.inum;
@@ -356,10 +437,19 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 	}
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
 	t->own_inum = own->ns.inum;
+out:
 	for (i = 0; i < t->nr_netns; i++)
 		put_net(w.nets[i]);
 	kvfree(seen);
 	kvfree(w.nets);
+	/* outside every lock: paths resolved, references dropped */
+	if (t->cgt) {
+		int r = tm_cg_end(t);
+
+		ret = ret ?: r;
+	}
+	if (ret)
+		return ret;
 
 	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 	for (i = 0; i < 3; i++)
@@ -370,6 +460,7 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file)
 
 void tm_snapshot_free_tcp(struct tm_snapshot *snap)
 {
+	tm_cg_free(&snap->tcp);
 	kvfree(snap->tcp.netns);
 	snap->tcp.netns = NULL;
 }

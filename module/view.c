@@ -5,6 +5,7 @@
  */
 #include <linux/mm.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "tcpmem/view.h"
@@ -420,6 +421,65 @@ static void tm_share(char *buf, size_t len, u64 part, u64 whole)
 	snprintf(buf, len, "%llu.%llu%%", pm / 10, pm % 10);
 }
 
+/*
+ * A path as one field: bytes that would split or end the field (space and
+ * every control character, DEL, backslash, double quote) and bytes above
+ * 0x7e as a backslash and three octal digits, as seq_escape() does with
+ * ESCAPE_OCTAL; NULL as "-".
+ */
+static void tm_seq_path(struct seq_file *m, const char *s)
+{
+	if (!s) {
+		seq_putc(m, '-');
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c <= ' ' || c >= 0x7f || c == '\\' || c == '"')
+			seq_printf(m, "\\%03o", c);
+		else
+			seq_putc(m, c);
+	}
+}
+
+/* the TM_TOP creating cgroups whose sockets hold the most slab bytes */
+static void tm_show_top_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	int *lead, k, best;
+	char b[32];
+	u64 *slab;
+
+	if (!t->nr_cg)
+		return;		/* no records: no sockets, or no cgroups in this file */
+	lead = kvcalloc(t->nr_cg, sizeof(*lead), GFP_KERNEL_ACCOUNT);
+	slab = kvcalloc(t->nr_cg, sizeof(*slab), GFP_KERNEL_ACCOUNT);
+	seq_puts(m, "top cgroups:");
+	if (!lead || !slab) {
+		seq_puts(m, " (unavailable: out of memory)\n");
+		goto out;
+	}
+	tm_cg_group(snap, lead, slab);
+	for (k = 0; k < TM_TOP; k++) {
+		best = tm_cg_best(t, lead, slab);
+		if (best < 0)
+			break;
+		seq_puts(m, k ? ", " : " ");
+		if (t->cg[best].overflow)
+			seq_puts(m, "overflow");
+		else
+			tm_seq_path(m, t->cg[best].cg_path);
+		tm_human(b, sizeof(b), slab[best]);
+		seq_printf(m, " %s", b);
+		tm_cg_drop(t, lead, best);
+	}
+	seq_putc(m, '\n');
+out:
+	kvfree(lead);
+	kvfree(slab);
+}
+
 /* The answer first: what TCP holds in slab, its share, where most of it is. */
 void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 {
@@ -446,6 +506,7 @@ void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 			   tm_slot_label(h.top[k].slot), b, h.top[k].n);
 	}
 	seq_puts(m, h.nr_top ? "\n" : " none\n");
+	tm_show_top_cgroups(m, snap);
 }
 
 void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
@@ -549,10 +610,11 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap)
 					   a->n[TM_H_FILE] + a->n[TM_H_FILE_EPOLL],
 					   a->n[TM_H_FILE_EPOLL], a->n[TM_H_KERNEL],
 					   a->n[TM_H_ORPHAN], a->n[TM_H_QUEUED]);
-				seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu\n",
+				seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu vector_bytes=%llu\n",
 					   slab, tm_acc_buffers(a), a->rmem, a->wmem_queued,
 					   a->fwd_alloc, div64_u64(slab + n / 2, n),
-					   tm_room(snap, slot, a, slab, tw, &tcpmem));
+					   tm_room(snap, slot, a, slab, tw, &tcpmem),
+					   tm_acc_vec_bytes(snap, a));
 			}
 		}
 	}
@@ -584,6 +646,13 @@ void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap)
 						   tm_family_name[f], tm_kind(slots[s]),
 						   tm_holder_name[h], c->type, c->cache,
 						   e / 1000, e % 1000);
+					if (!tm_layout.memcg || !(c->flags & TM_SLAB_ACCOUNT))
+						continue;
+					e = tm_vec_milli(c);
+					seq_printf(m, "family=%s kind=%s holder=%s type=objcg_vector of=%s vector_bytes=%u eff_bytes=%llu.%03llu when=slab_has_vector charge_bytes=%llu\n",
+						   tm_family_name[f], tm_kind(slots[s]),
+						   tm_holder_name[h], c->type, c->vec_bytes,
+						   e / 1000, e % 1000, tm_charge_bytes(c));
 				}
 			}
 		}
@@ -596,18 +665,17 @@ void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap)
 void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	u64 e1 = tm_eff_milli(&snap->cache[TM_T_BIND]);
-	u64 e2 = snap->cache[TM_T_BIND2].present ? tm_eff_milli(&snap->cache[TM_T_BIND2]) : 0;
 	int i;
 
+	/* each bucket at its effective bytes, plus its vector's share where it has one */
 	for (i = 0; i < t->nr_netns; i++) {
-		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu", t->netns[i].inum,
-			   t->netns[i].bind_buckets,
-			   div_u64(t->netns[i].bind_buckets * e1 + 500, 1000));
+		const struct tm_netns *ns = &t->netns[i];
+
+		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu", ns->inum,
+			   ns->bind_buckets, tm_bind_bytes(snap, ns, 0));
 		if (snap->cache[TM_T_BIND2].present)
 			seq_printf(m, " bind2_buckets=%lu bind2_bytes=%llu\n",
-				   t->netns[i].bind2_buckets,
-				   div_u64(t->netns[i].bind2_buckets * e2 + 500, 1000));
+				   ns->bind2_buckets, tm_bind_bytes(snap, ns, 1));
 		else	/* no bhash2 before 6.1 */
 			seq_puts(m, " bind2_buckets=na bind2_bytes=na\n");
 	}
@@ -646,4 +714,118 @@ void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
 	seq_printf(m, " tcp_slab_bytes=%llu sockets_slab_bytes=%llu shared_slab_bytes=%llu sreclaimable_bytes=%llu sunreclaim_bytes=%llu memtotal_bytes=%llu\n",
 		   h.total, h.sockets, h.shared, snap->mem.sreclaimable, snap->mem.sunreclaim,
 		   snap->mem.total);
+}
+
+/* ---- cgroups --------------------------------------------------------- */
+
+static void tm_seq_memcg(struct seq_file *m, const struct tm_cg_rec *r)
+{
+	if (r->mstate == TM_CH_MEMCG && r->memcg_path)
+		tm_seq_path(m, r->memcg_path);
+	else
+		seq_puts(m, r->mstate == TM_CH_NONE ? "-" : "na");
+}
+
+void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	int i;
+
+	for (i = 0; i < t->nr_cg; i++) {
+		const struct tm_cg_rec *r = &t->cg[i];
+
+		seq_puts(m, "cgroup=");
+		if (r->overflow)
+			seq_puts(m, "overflow");
+		else
+			tm_seq_path(m, r->cg_path);
+		seq_puts(m, " memcg=");
+		tm_seq_memcg(m, r);
+		if (r->overflow)
+			seq_puts(m, " netns=0 family=- state=- kind=-");
+		else if (r->slot >= TM_NR_SLOTS)
+			seq_printf(m, " netns=%u family=%s state=- kind=%s", r->netns,
+				   tm_family_name[r->family],
+				   r->slot == TM_CG_SLOT_BIND ? "bind_bucket" : "bind2_bucket");
+		else
+			seq_printf(m, " netns=%u family=%s state=%s kind=%s", r->netns,
+				   tm_family_name[r->family], tm_slot_name(r->slot),
+				   tm_holder_name[r->holder]);
+		seq_printf(m, " sockets=%lu slab_bytes=%llu charged_bytes=%llu buffer_bytes=%llu\n",
+			   r->slot >= TM_NR_SLOTS ? 0 : tm_acc_sockets(&r->acc),
+			   r->overflow ? 0 : tm_cg_slab_bytes(snap, r),
+			   tm_acc_charged_bytes(snap, &r->acc), tm_acc_buffers(&r->acc));
+	}
+}
+
+#define TM_TOP_CGROUPS	20
+
+/* /proc/tcpmem: the cgroups whose sockets hold the most slab bytes */
+void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+{
+	const struct tm_tcp *t = &snap->tcp;
+	int *lead, i, j, k;
+	u64 *slab;
+
+	seq_printf(m, "\ncgroups: the %d cgroups whose sockets hold the most slab bytes\n",
+		   TM_TOP_CGROUPS);
+	if (!t->nr_cg) {
+		seq_puts(m, "(no sockets)\n");
+		return;
+	}
+	lead = kvcalloc(t->nr_cg, sizeof(*lead), GFP_KERNEL);
+	slab = kvcalloc(t->nr_cg, sizeof(*slab), GFP_KERNEL);
+	if (!lead || !slab) {
+		seq_puts(m, "(unavailable: out of memory)\n");
+		goto out;
+	}
+	tm_cg_group(snap, lead, slab);
+	seq_printf(m, "%9s %9s %9s %8s  %-40s %s\n", "slab", "charged", "buffers", "sockets",
+		   "cgroup", "sockets per state");
+	for (k = 0; k < TM_TOP_CGROUPS; k++) {
+		unsigned long per[TM_NR_SLOTS] = {}, n = 0;
+		u64 charged = 0, buf = 0;
+		char a[32], b[32], c[32];
+		int best = -1;
+
+		best = tm_cg_best(t, lead, slab);
+		if (best < 0)
+			break;
+		for (i = 0; i < t->nr_cg; i++) {
+			const struct tm_cg_rec *r = &t->cg[i];
+
+			if (lead[i] != best)
+				continue;
+			if (r->slot < TM_NR_SLOTS) {
+				per[r->slot] += tm_acc_sockets(&r->acc);
+				n += tm_acc_sockets(&r->acc);
+			}
+			charged += tm_acc_charged_bytes(snap, &r->acc);
+			buf += tm_acc_buffers(&r->acc);
+		}
+		tm_human(a, sizeof(a), slab[best]);
+		tm_human(b, sizeof(b), charged);
+		tm_human(c, sizeof(c), buf);
+		seq_printf(m, "%9s %9s %9s %8lu  ", a, b, c, n);
+		if (t->cg[best].overflow)
+			seq_puts(m, "(overflow: more records than the table holds)");
+		else
+			tm_seq_path(m, t->cg[best].cg_path);
+		for (j = 1; j < TM_NR_SLOTS; j++)
+			if (per[j])
+				seq_printf(m, " %s%s=%lu", tm_slot_name(j),
+					   j == TM_SLOT_TW || j == TM_SLOT_TW_FW2 ? "(tw)" :
+					   j == TM_SLOT_REQ ? "(req)" : "", per[j]);
+		seq_putc(m, '\n');
+		tm_cg_drop(t, lead, best);
+	}
+	if (t->cg_overflow)
+		seq_printf(m, "overflow: %lu sockets found the %d-record table full\n",
+			   t->cg_overflow, TM_CG_MAX);
+	seq_puts(m, "# slab: slab bytes of the objects the cgroup's sockets hold (as in the states above)\n"
+		    "# charged: of those, what memcgs are charged (s->size + 8 per charged object)\n"
+		    "# cgroup: the creating cgroup (sk_cgrp_data); - for timewait and request socks\n");
+out:
+	kvfree(lead);
+	kvfree(slab);
 }

@@ -12,7 +12,9 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/mmzone.h>
+#include <linux/slab.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/sock.h>
@@ -139,5 +141,73 @@ int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *nam
 #else
 #define TM_SLABINFO_APPROX	0
 #endif
+
+/*
+ * The memcg a slab object is charged to: its slab carries a vector with one
+ * entry per object, in an unsigned long whose low bits are flags (masked
+ * with the kernel's own mask, never by hand):
+ * - 6.10+: struct slab obj_exts, MEMCG_DATA_OBJEXTS, OBJEXTS_FLAGS_MASK, a
+ *   vector of struct slabobj_ext whose objcg member the header shows;
+ * - 5.11-6.9 (6.1): struct slab memcg_data, MEMCG_DATA_OBJCGS,
+ *   MEMCG_DATA_FLAGS_MASK, a vector of struct obj_cgroup pointers;
+ * - 5.10: struct page obj_cgroups, a vector of obj_cgroup pointers tagged
+ *   with bit 0 (page_obj_cgroups() in 5.10's mm/slab.h; no header has a
+ *   name for that bit).
+ * The member's offset comes from BTF (layout.c); TM_OBJV_MEMBER names it.
+ * What the memcg is charged per object is obj_full_size() of mm/slab.h on
+ * every one of these: s->size + sizeof(struct obj_cgroup *).
+ */
+#ifdef CONFIG_MEMCG
+#include <linux/memcontrol.h>
+#define TM_HAVE_MEMCG		1
+#ifdef TM_HAVE_OBJEXTS
+#define TM_OBJV_MEMBER		"obj_exts"
+#define TM_OBJV_FLAG		MEMCG_DATA_OBJEXTS
+#define TM_OBJV_MASK		OBJEXTS_FLAGS_MASK
+#define TM_OBJV_ELEM		sizeof(struct slabobj_ext)
+#define TM_OBJV_OBJCG_OFF	offsetof(struct slabobj_ext, objcg)
+#define TM_OBJV_ELEM_STRUCT	"slabobj_ext"
+#elif defined(TM_HAVE_MEMCG_DATA_OBJCGS)
+#define TM_OBJV_MEMBER		"memcg_data"
+#define TM_OBJV_FLAG		MEMCG_DATA_OBJCGS
+#define TM_OBJV_MASK		MEMCG_DATA_FLAGS_MASK
+#define TM_OBJV_ELEM		sizeof(struct obj_cgroup *)
+#define TM_OBJV_OBJCG_OFF	0
+#define TM_OBJV_ELEM_STRUCT	NULL
+#else
+#define TM_OBJV_MEMBER		"obj_cgroups"
+#define TM_OBJV_FLAG		0x1UL
+#define TM_OBJV_MASK		0x1UL
+#define TM_OBJV_ELEM		sizeof(struct obj_cgroup *)
+#define TM_OBJV_OBJCG_OFF	0
+#define TM_OBJV_ELEM_STRUCT	NULL
+#endif
+#else
+#define TM_HAVE_MEMCG		0
+#define TM_OBJV_MEMBER		"obj_exts"
+#define TM_OBJV_OBJCG_OFF	0
+#define TM_OBJV_ELEM		8
+#define TM_OBJV_ELEM_STRUCT	NULL
+#endif
+
+/* SLAB_ACCOUNT as the u32 a snapshot keeps a cache's flags in */
+#define TM_SLAB_ACCOUNT	((__force u32)SLAB_ACCOUNT)
+
+/* the kmalloc size class a request of @n bytes gets (6.1+: the kernel's) */
+static inline size_t tm_kmalloc_roundup(size_t n)
+{
+#ifdef TM_HAVE_KMALLOC_SIZE_ROUNDUP
+	return kmalloc_size_roundup(n);
+#else
+	/* 5.10 x86: kmalloc-8 .. kmalloc-8k, powers of two plus 96 and 192 */
+	if (n <= 8)
+		return 8;
+	if (n > 64 && n <= 96)
+		return 96;
+	if (n > 128 && n <= 192)
+		return 192;
+	return roundup_pow_of_two(n);
+#endif
+}
 
 #endif /* TCPMEM_COMPAT_H */

@@ -40,13 +40,23 @@ u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_h
 /* slab bytes of an accumulator, rounded */
 u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 		      const struct tm_state_acc *a);
+/* the objcg vector's share of one object of a slab that has one, thousandths */
+u64 tm_vec_milli(const struct tm_cache_stat *c);
+/* what a memcg is charged for one object (obj_full_size()) */
+u64 tm_charge_bytes(const struct tm_cache_stat *c);
+u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a);
+u64 tm_acc_charged_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a);
 unsigned long tm_acc_sockets(const struct tm_state_acc *a);
+u64 tm_cg_slab_bytes(const struct tm_snapshot *snap, const struct tm_cg_rec *r);
 u64 tm_acc_buffers(const struct tm_state_acc *a);
 extern const char *const tm_holder_name[TM_NR_HOLDERS];
-/* @to += @a */
-void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a);
-/* slab bytes of the shared bind buckets (bhash, bhash2) of one netns */
-u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns);
+/* slab bytes of one netns's shared bind buckets: @table 0 bhash, 1 bhash2 */
+u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns, int table);
+
+/* per-cgroup records grouped by creating cgroup, and ranked by slab bytes */
+void tm_cg_group(const struct tm_snapshot *snap, int *lead, u64 *slab);
+int tm_cg_best(const struct tm_tcp *t, const int *lead, const u64 *slab);
+void tm_cg_drop(const struct tm_tcp *t, int *lead, int best);
 
 #define TM_TOP	3
 /* The answer first: what TCP holds in slab, and where most of it is. */

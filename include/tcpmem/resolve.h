@@ -66,6 +66,9 @@ enum tm_fid {
 	TM_SL_OBJECTS,
 	TM_SL_FROZEN,
 	TM_SL_NEXT,		/* cpu-partial chain */
+	TM_SL_OBJV,		/* the objcg vector: TM_OBJV_MEMBER (compat.h) */
+	TM_SL_STRIDE,		/* 7.0+: a stride for vectors kept in the objects */
+	TM_SOE_OBJCG,		/* 6.10+: struct slabobj_ext objcg */
 	/* struct inet_hashinfo (public, but bhash2 only exists from 6.1) */
 	TM_HI_BIND2_CACHEP,
 	/* struct socket: wq embedded (64 bytes) or a pointer to a kmalloc-64 */
@@ -96,6 +99,9 @@ struct tm_layout {
 	bool approx_btf;		/* count_partial_free_approx() is in BTF */
 	bool cpu_free;			/* per-CPU free objects can be counted */
 	bool sheaves;			/* 7.2: ... and they are in sheaves */
+	u32 soe_size;			/* sizeof(struct slabobj_ext), from BTF */
+	bool memcg;			/* the memcg charge of an object can be read */
+	const char *memcg_why;		/* if not, why */
 };
 
 extern struct tm_layout tm_layout;

@@ -27,6 +27,8 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t);
 int tm_procfs_init(void);
 void tm_procfs_exit(void);

@@ -84,6 +84,7 @@ struct tm_cache_stat {
 	unsigned long cpu_slabs;	/* slabs held as cpu slab */
 	unsigned long cpu_partial_slabs;
 	unsigned long barn_free;	/* 7.2: of cpu_free, in full sheaves in barns */
+	u32 vec_bytes;			/* kmalloc size of a slab's objcg vector */
 	bool aliases_ok;
 	int nr_aliases;
 	char aliases[TM_ALIASES_LEN];	/* comma-separated, sorted */
@@ -121,12 +122,64 @@ struct tm_state_acc {
 	u64 rmem;		/* sk_rmem_alloc */
 	u64 wmem_queued;	/* sk_wmem_queued */
 	u64 fwd_alloc;		/* sk_forward_alloc */
+	/* of the objects the sockets hold, per type: */
+	u32 vec[TM_NR_TYPES];		/* in a slab with an objcg vector of its own */
+	u32 charged[TM_NR_TYPES];	/* charged to a memcg */
 };
+
+/* ---- walk: the memcg a slab object is charged to ----------------------- */
+
+enum tm_charge_state {
+	TM_CH_NA,		/* cannot be read (layout, or the read did not check out) */
+	TM_CH_NONE,		/* uncharged: no vector, or no objcg in it */
+	TM_CH_MEMCG,		/* charged to @memcg */
+};
+
+struct mem_cgroup;
+
+struct tm_charge {
+	u8 state;
+	bool vec;		/* the slab has a vector allocated apart (kmalloc) */
+	struct mem_cgroup *memcg;
+};
+
+/* under rcu_read_lock(); @obj is an object of tracked type @t (or not: NA) */
+void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch);
+
+/* ---- walk: sockets per cgroup and memcg (cgroup.c) --------------------- */
+
+/*
+ * One record per (creating cgroup, memcg of the sock object, netns,
+ * family, slot, holder). At most TM_CG_MAX records: sockets that find the
+ * table full are counted in one overflow record instead.
+ */
+#define TM_CG_MAX	1024
+/* slots of the records of shared bind buckets (no socket, no cgroup) */
+#define TM_CG_SLOT_BIND		TM_NR_SLOTS
+#define TM_CG_SLOT_BIND2	(TM_NR_SLOTS + 1)
+
+struct tm_cg_rec {
+	struct cgroup *cgrp;		/* walk only: NULL for minisocks */
+	struct mem_cgroup *memcg;	/* walk only: with mstate TM_CH_MEMCG */
+	u8 mstate;
+	u8 family;
+	u8 slot;
+	u8 holder;
+	bool overflow;			/* the overflow record */
+	unsigned int netns;		/* inode number */
+	struct tm_state_acc acc;	/* its sockets, all in acc.n[holder] */
+	char *cg_path;			/* after the walk; NULL: "-" */
+	char *memcg_path;		/* after the walk; NULL: "-" or "na" by mstate */
+};
+
+struct tm_cg_table;
 
 struct tm_netns {
 	unsigned int inum;	/* netns inode number, as ls -l /proc/PID/ns/net */
 	unsigned long bind_buckets;
 	unsigned long bind2_buckets;
+	unsigned long bind_vec;		/* of those, in a slab with an objcg vector */
+	unsigned long bind2_vec;
 	struct tm_state_acc acc[TM_NR_FAMILIES][TM_NR_SLOTS];
 };
 
@@ -140,6 +193,10 @@ struct tm_tcp {
 	long tcp_mem_allocated;		/* pages */
 	int max_tw_buckets;		/* of the reader's netns */
 	unsigned int own_inum;		/* the reader's netns */
+	struct tm_cg_table *cgt;	/* walk only: the records being made */
+	struct tm_cg_rec *cg;		/* per-cgroup records, sorted */
+	int nr_cg;
+	unsigned long cg_overflow;	/* sockets in the overflow record */
 };
 
 /* One populated zone, as /proc/zoneinfo, buddyinfo and pagetypeinfo see it. */
@@ -177,7 +234,26 @@ struct tm_snapshot {
 	struct tm_meminfo mem;		/* read with the sockets (TM_SNAP_TCP) */
 };
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file);
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups);
+
+/* cgroup.c: records per cgroup, made while tcp.c walks */
+struct sock;
+struct tm_sock_info {
+	int family;
+	int slot;
+	enum tm_holder holder;
+	struct cgroup *cgrp;		/* NULL for minisocks */
+	struct tm_charge own;		/* the sock object's own charge */
+	struct tm_state_acc one;	/* this socket alone */
+};
+
+int tm_cg_begin(struct tm_tcp *t);
+void tm_cg_add(struct tm_tcp *t, unsigned int netns, const struct tm_sock_info *si);
+void tm_cg_add_bucket(struct tm_tcp *t, unsigned int netns, const struct tm_charge *ch,
+		      bool bind2);
+int tm_cg_end(struct tm_tcp *t);
+void tm_cg_free(struct tm_tcp *t);
+void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
@@ -194,9 +270,10 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_CACHES	0x1
 #define TM_SNAP_ZONES	0x2
 #define TM_SNAP_TCP	0x4
-#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP)
+#define TM_SNAP_CGROUPS	0x8	/* with TM_SNAP_TCP: the per-cgroup records */
+#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_CGROUPS)
 /* free lists per migratetype: walked under zone->lock, only for the file printing them */
-#define TM_SNAP_PAGETYPES	0x8
+#define TM_SNAP_PAGETYPES	0x10
 
 /* One consistent snapshot of @what; ERR_PTR on failure. */
 struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what);

@@ -93,6 +93,8 @@ FNR == NR && /^\t'/ {
 FNR == NR { next }
 
 # layout records
+/^memcg=/ { next }
+
 /^func=/ {
 	f = kv(" " $0, "func")
 	want = "func=" f " present=" ((f in funcs) ? 1 : 0)

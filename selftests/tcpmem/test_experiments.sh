@@ -48,8 +48,11 @@ if tm_experiment "SYN_RECV: 3,000 request socks (and their 3,000 ESTABLISHED cli
 	inet SYN_RECV -p 23000 syn:3000; then
 	order=$(cat /sys/kernel/slab/$tm_x_cache/order)
 	grown=$(((tm_c1 - tm_c0) * (page << order)))
+	# the cache's own slabs: without the objcg vectors' share (kmalloc)
 	pred=$(($(tm_stat_field /tmp/tm_e1 inet SYN_RECV slab_bytes any) -
-		$(tm_stat_field /tmp/tm_e0 inet SYN_RECV slab_bytes any)))
+		$(tm_stat_field /tmp/tm_e1 inet SYN_RECV vector_bytes any) -
+		$(tm_stat_field /tmp/tm_e0 inet SYN_RECV slab_bytes any) +
+		$(tm_stat_field /tmp/tm_e0 inet SYN_RECV vector_bytes any)))
 	d=$((pred > grown ? pred - grown : grown - pred))
 	line="SYN_RECV alone: $tm_x_n request socks, predicted $pred B, $tm_x_cache grew by $((tm_c1 - tm_c0)) slabs = $grown B ($((d * 1000 / (grown > 0 ? grown : 1)))/1000 off; resolution $((grown / 50 / (tm_x_n > 0 ? tm_x_n : 1))) B per request sock)"
 	if [ "$grown" -gt 0 ] && [ $((d * 50)) -le "$grown" ]; then
