@@ -112,7 +112,7 @@ void tm_cg_add(struct tm_tcp *t, unsigned int netns, const struct tm_sock_info *
 	r = tm_cg_find(g, netns, si, &own, false);
 	if (!r && g->nr < TM_CG_MAX) {
 		/* a memcg being freed can no longer be named: na */
-		if (own.memcg && !css_tryget(&own.memcg->css)) {
+		if (own.memcg && !tm_memcg_tryget(own.memcg)) {
 			own.memcg = NULL;
 			own.state = TM_CH_NA;
 			r = tm_cg_find(g, netns, si, &own, false);
@@ -122,7 +122,7 @@ void tm_cg_add(struct tm_tcp *t, unsigned int netns, const struct tm_sock_info *
 			if (r) {
 				r->cgrp = si->cgrp;
 				if (r->cgrp)
-					cgroup_get(r->cgrp);	/* the socket holds one: alive */
+					tm_cgroup_get(r->cgrp);	/* the socket holds one: alive */
 				r->memcg = own.memcg;		/* the reference taken above */
 				r->mstate = own.state;
 				r->netns = netns;
@@ -130,7 +130,7 @@ void tm_cg_add(struct tm_tcp *t, unsigned int netns, const struct tm_sock_info *
 				r->slot = si->slot;
 				r->holder = si->holder;
 			} else if (own.memcg) {
-				css_put(&own.memcg->css);
+				tm_memcg_put(own.memcg);
 			}
 		}
 	}
@@ -165,7 +165,7 @@ void tm_cg_add_bucket(struct tm_tcp *t, unsigned int netns, const struct tm_char
 
 static char *tm_cg_path(struct cgroup *cgrp, char *buf)
 {
-	int n = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
+	int n = tm_cgroup_path(cgrp, buf, PATH_MAX);
 
 	if (n < 0 || n >= PATH_MAX)
 		return NULL;
@@ -212,16 +212,16 @@ int tm_cg_end(struct tm_tcp *t)
 				if (!r->cg_path)
 					ret = -ENOMEM;
 			}
-			cgroup_put(r->cgrp);
+			tm_cgroup_put(r->cgrp);
 			r->cgrp = NULL;
 		}
 		if (r->memcg) {
 			if (buf && !ret) {
-				r->memcg_path = tm_cg_path(r->memcg->css.cgroup, buf);
+				r->memcg_path = tm_cg_path(tm_memcg_cgroup(r->memcg), buf);
 				if (!r->memcg_path)
 					ret = -ENOMEM;
 			}
-			css_put(&r->memcg->css);
+			tm_memcg_put(r->memcg);
 			r->memcg = NULL;
 		}
 	}

@@ -162,7 +162,7 @@ static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 	si.one.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
 	si.one.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
 	/* the creating task's cgroup v2; the socket holds a reference to it */
-	si.cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
+	si.cgrp = tm_sock_cgroup(sk);
 	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
 	if (si.holder != TM_H_ORPHAN && si.holder != TM_H_QUEUED)
 		tm_charge_file(&si, sock, file);

@@ -210,4 +210,52 @@ static inline size_t tm_kmalloc_roundup(size_t n)
 #endif
 }
 
+/*
+ * A socket's creating cgroup (sk_cgrp_data, CONFIG_SOCK_CGROUP_DATA), and
+ * references on cgroups and memcgs. A kernel built without CONFIG_CGROUPS
+ * (the sanitizer kernel) has none: every socket's cgroup is then "-"; one
+ * without CONFIG_MEMCG (TM_HAVE_MEMCG 0) never reads a memcg (memcg=na).
+ */
+struct cgroup;
+struct mem_cgroup;
+#ifdef CONFIG_SOCK_CGROUP_DATA
+#define tm_sock_cgroup(sk)	sock_cgroup_ptr(&(sk)->sk_cgrp_data)
+#else
+struct sock;
+static inline struct cgroup *tm_sock_cgroup(const struct sock *sk)
+{
+	return NULL;
+}
+#endif
+#ifdef CONFIG_CGROUPS
+#define tm_cgroup_get(c)	cgroup_get(c)
+#define tm_cgroup_put(c)	cgroup_put(c)
+/* as /proc/PID/cgroup prints it: in the reader's cgroup namespace */
+#define tm_cgroup_path(c, buf, len) \
+	cgroup_path_ns(c, buf, len, current->nsproxy->cgroup_ns)
+#else
+static inline void tm_cgroup_get(struct cgroup *c) { }
+static inline void tm_cgroup_put(struct cgroup *c) { }
+static inline int tm_cgroup_path(struct cgroup *c, char *buf, size_t len)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+#if TM_HAVE_MEMCG
+#define tm_memcg_tryget(m)	css_tryget(&(m)->css)
+#define tm_memcg_put(m)		css_put(&(m)->css)
+#define tm_memcg_cgroup(m)	((m)->css.cgroup)
+#else
+static inline bool tm_memcg_tryget(struct mem_cgroup *m)
+{
+	return false;
+}
+
+static inline void tm_memcg_put(struct mem_cgroup *m) { }
+static inline struct cgroup *tm_memcg_cgroup(struct mem_cgroup *m)
+{
+	return NULL;
+}
+#endif
+
 #endif /* TCPMEM_COMPAT_H */
