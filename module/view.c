@@ -526,6 +526,7 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 			int best = 0, k, cnt;
 			const char *sep;
 			bool tcpmem;
+			u64 vec;
 			u64 slab;
 
 			for (i = 0; i < t->nr_netns; i++)
@@ -558,6 +559,12 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 					   (e + 50) / 1000, (e + 50) / 100 % 10);
 				sep = " +";
 			}
+			/* the objcg vectors of charged slabs: per socket, on average */
+			vec = tm_acc_vec_bytes(snap, &a);
+			if (vec) {
+				vec = div64_u64(vec * 10 + n / 2, n);
+				seq_printf(m, " + objcg_vectors %llu.%llu", vec / 10, vec % 10);
+			}
 			for (h = 0; h < TM_NR_HOLDERS; h++)
 				if (h != best && a.n[h])
 					seq_printf(m, " (+%lu %s)", a.n[h], tm_holder_name[h]);
@@ -580,8 +587,9 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 	seq_puts(m, "# bytes/sock: slab bytes of the objects one socket holds (effective bytes, below)\n"
 		    "# buffers: sk_rmem_alloc + sk_wmem_queued + sk_forward_alloc\n"
 		    "# held per socket: the objects one socket of the most common kind holds, each\n"
-		    "#   with its effective bytes (they sum to bytes/sock when every socket of the\n"
-		    "#   row is of that kind); sockets of other kinds counted in (+N kind)\n"
+		    "#   with its effective bytes, and objcg_vectors: the share of the memcg vectors\n"
+		    "#   of charged slabs (they sum to bytes/sock when every socket of the row is of\n"
+		    "#   that kind); sockets of other kinds counted in (+N kind)\n"
 		    "# room: how many more fit in free memory above the high watermarks\n"
 		    "#   (*: limited by tcp_mem first; TIME_WAIT also by tcp_max_tw_buckets)\n"
 		    "# (tw): timewait minisocks, by substate; (req): request socks\n");

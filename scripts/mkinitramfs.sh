@@ -75,6 +75,9 @@ fi
 # the selftests: the kselftest install tree of selftests/tcpmem (tests,
 # helpers, settings, run_kselftest.sh, kselftest-list.txt)
 [ -f "$tests/tcpmem/Makefile" ] || die "no $tests/tcpmem/Makefile"
+# from clean: a helper binary left by an earlier build was seen to survive
+# its changed source into an image
+make -s -C "$tests/tcpmem" clean >&2
 make -s -C "$tests/tcpmem" install INSTALL_PATH="$root/tcpmem/kselftest" >&2 ||
 	die "make -C $tests/tcpmem install failed"
 [ -x "$root/tcpmem/kselftest/run_kselftest.sh" ] ||

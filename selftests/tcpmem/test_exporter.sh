@@ -25,7 +25,9 @@ echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse
 # labels contain LABEL-MATCH (e.g. 'type="TCP",') and MATCH2, or "none"
 sample()
 {
-	awk -v n="$2" -v m="$3" -v m2="${4:-}" '
+	# the matches through the environment: awk -v would undo their escapes
+	TM_M=$3 TM_M2=${4:-} awk -v n="$2" '
+	BEGIN { m = ENVIRON["TM_M"]; m2 = ENVIRON["TM_M2"] }
 	index($0, n "{") == 1 || index($0, n " ") == 1 {
 		if ((m == "" || index($0, m)) && (m2 == "" || index($0, m2))) { s += $NF; found = 1 }
 	} END { if (found) printf "%.0f\n", s; else print "none" }' "$1"
