@@ -242,6 +242,12 @@ void tm_cg_free(struct tm_tcp *t)
 {
 	int i;
 
+	/* a table the walk never reached (a read failed before it): no references */
+	if (t->cgt) {
+		kvfree(t->cgt->rec);
+		kvfree(t->cgt);
+		t->cgt = NULL;
+	}
 	for (i = 0; i < t->nr_cg; i++) {
 		kfree(t->cg[i].cg_path);
 		kfree(t->cg[i].memcg_path);

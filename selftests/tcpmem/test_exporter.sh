@@ -60,7 +60,9 @@ fi
 tm_fresh_load
 cg=
 cgname='tm "q x\y'
-if [ -e $TM_DBG/cgroups ]; then
+cgwhy="no debugfs cgroups file in this module (per-cgroup records: issue 10 section 1)"
+[ -e $TM_DBG/cgroups ] && cgwhy="this kernel has no cgroup2 (CONFIG_CGROUPS): every socket's cgroup is -"
+if [ -e $TM_DBG/cgroups ] && grep -qw cgroup2 /proc/filesystems; then
 	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts ||
 		mount -t cgroup2 none /sys/fs/cgroup
 	cg="/sys/fs/cgroup/$cgname"
@@ -199,7 +201,7 @@ if [ -n "$cg" ]; then
 	want "cgroup \"/$cgname\": its ESTABLISHED sockets under label cgroup=\"$esc\"" 135 \
 		"$(sample $D/tcpmem.prom tcpmem_cgroup_sockets "cgroup=\"$esc\"," 'state="ESTABLISHED"')"
 else
-	echo "skip cgroup-label no debugfs cgroups file in this module (per-cgroup records: issue 10 section 1)" >> $V
+	echo "skip cgroup-label $cgwhy" >> $V
 fi
 
 tm_tcpload_stop
