@@ -28,15 +28,19 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 	snap = __vmalloc(sizeof(*snap), GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
+	/*
+	 * Slab: before the walks allocate: their tables are kmalloc'd and
+	 * would count in SUnreclaim until the file is closed (7.2: 48 KiB).
+	 */
+	if (what & TM_SNAP_TCP)
+		tm_snapshot_meminfo(&snap->mem);
 	/* the cost model needs the caches wherever sockets are costed */
 	if (what & (TM_SNAP_CACHES | TM_SNAP_TCP))
 		ret = tm_snapshot_caches(snap);
 	if (!ret && (what & (TM_SNAP_ZONES | TM_SNAP_PAGETYPES)))
 		ret = tm_snapshot_zones(snap, what & TM_SNAP_PAGETYPES);
-	if (!ret && (what & TM_SNAP_TCP)) {
+	if (!ret && (what & TM_SNAP_TCP))
 		ret = tm_snapshot_tcp(snap, file, what & TM_SNAP_CGROUPS);
-		tm_snapshot_meminfo(&snap->mem);
-	}
 	if (ret) {
 		tm_snapshot_put(snap);
 		return ERR_PTR(ret);
