@@ -345,9 +345,9 @@ static int tm_partial_ok(const void *s)
  * Can the memcg an object is charged to be read here? The vector member
  * must be there with the size of an unsigned long; 6.10+: struct
  * slabobj_ext must have the size and objcg offset this build's header
- * gives it; a struct slab with a stride (7.0+: vectors may be kept inside
- * the objects, at that stride) is a layout this module does not model. No
- * means memcg=na in the reports, never a guess.
+ * gives it; 7.0+: struct slab's stride (the vector's entries may be kept
+ * inside the objects, one object size apart) must be a u32. No means
+ * memcg=na in the reports, never a guess.
  */
 static void tm_layout_memcg(void)
 {
@@ -360,8 +360,9 @@ static void tm_layout_memcg(void)
 		l->memcg_why = "no_vector_member";
 	else if (l->m[TM_SL_OBJV].size != sizeof(unsigned long) || l->m[TM_SL_OBJV].bits)
 		l->memcg_why = "vector_member_size";
-	else if (l->have[TM_SL_STRIDE])
-		l->memcg_why = "slab_stride_layout_not_modelled";
+	else if (l->have[TM_SL_STRIDE] &&
+		 (l->m[TM_SL_STRIDE].size != sizeof(u32) || l->m[TM_SL_STRIDE].bits))
+		l->memcg_why = "slab_stride_size";
 	else if (TM_OBJV_ELEM_STRUCT &&
 		 (!l->have[TM_SOE_OBJCG] || l->soe_size != TM_OBJV_ELEM ||
 		  l->m[TM_SOE_OBJCG].offset != TM_OBJV_OBJCG_OFF ||

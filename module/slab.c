@@ -231,9 +231,13 @@ int tm_slab_init(void)
  * (compat.h: which member, which flag, which element), as the kernel's
  * mem_cgroup_from_slab_obj() reads it: vector = member & ~mask when the
  * flag is set, entry (obj - slab address) / s->size, its objcg, the
- * objcg's memcg. Every step is checked: the head page is a slab of the
- * type's own cache, the index is below the slab's objects, a vector not
- * inside the slab's own pages is a kmalloc object large enough for it.
+ * objcg's memcg. 7.0+: the entries are the slab's stride apart, the
+ * element size, or the object size where they are kept inside the objects
+ * (mm/slub.c alloc_slab_obj_exts_early()). Every step is checked: the head
+ * page is a slab of the type's own cache, the index is below the slab's
+ * objects, a vector not inside the slab's own pages is a kmalloc object
+ * large enough for it, the stride is one of those two and the last entry
+ * ends inside the slab.
  * Under rcu_read_lock(): objcgs and memcgs are freed after a grace period.
  */
 void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
@@ -244,7 +248,7 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 	struct obj_cgroup *objcg;
 	struct mem_cgroup *memcg;
 	struct page *page;
-	u32 size, idx, objects;
+	u32 size, idx, objects, stride = TM_OBJV_ELEM;
 
 	ch->state = TM_CH_NA;
 	ch->vec = false;
@@ -274,16 +278,20 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 	}
 	if (!(v & TM_OBJV_FLAG) || !virt_addr_valid((void *)vec))
 		return;
+	if (tm_layout.have[TM_SL_STRIDE])
+		stride = READ_ONCE(*(u32 *)tm_at(page, TM_SL_STRIDE));
 	if (vec < base || vec >= end) {
 		/* apart: a kmalloc object of at least objects x element bytes */
 		vs = tm_obj_cache((void *)vec);
-		if (!vs || tm_rd(vs, TM_KC_OBJECT_SIZE) < (u64)objects * TM_OBJV_ELEM)
+		if (stride != TM_OBJV_ELEM || !vs ||
+		    tm_rd(vs, TM_KC_OBJECT_SIZE) < (u64)objects * TM_OBJV_ELEM)
 			return;
 		ch->vec = true;
-	} else if (vec + (u64)objects * TM_OBJV_ELEM > end) {
+	} else if ((stride != TM_OBJV_ELEM && stride != size) ||
+		   vec + (u64)(objects - 1) * stride + TM_OBJV_ELEM > end) {
 		return;
 	}
-	objcg = READ_ONCE(*(struct obj_cgroup **)(vec + idx * TM_OBJV_ELEM + TM_OBJV_OBJCG_OFF));
+	objcg = READ_ONCE(*(struct obj_cgroup **)(vec + (u64)idx * stride + TM_OBJV_OBJCG_OFF));
 	if (!objcg) {
 		ch->state = TM_CH_NONE;
 		return;
