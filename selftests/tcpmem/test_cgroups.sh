@@ -120,6 +120,8 @@ cat /proc/tcpmem > /tmp/tm_proc
 a1=$(memslab "$A")
 b1=$(memslab "$B")
 sed 's/^/# /' /tmp/tm_cg >> $V
+# the answer /proc/tcpmem starts with, both cgroups busy
+grep -E '^(TCP holds|top states:|top cgroups:)' /tmp/tm_proc | sed 's/^/# /' >> $V
 
 # every line: exactly ten key=value fields, the keys in order
 bad=$(awk '{ split("cgroup memcg netns family state kind sockets slab_bytes charged_bytes buffer_bytes", k, " ")
