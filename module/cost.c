@@ -169,17 +169,26 @@ int tm_objects_of(int family, int slot, enum tm_holder holder, enum tm_type *out
 	return n;
 }
 
-u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_holder holder)
+static u64 tm_set_milli_of(const struct tm_snapshot *snap, int family, int slot,
+			   enum tm_holder holder, bool reclaim_only)
 {
 	enum tm_type set[TM_NR_TYPES];
 	u64 sum = 0;
 	int i, n;
 
 	n = tm_objects_of(family, slot, holder, set);
-	for (i = 0; i < n; i++)
-		if (snap->cache[set[i]].present)
-			sum += tm_eff_milli(&snap->cache[set[i]]);
+	for (i = 0; i < n; i++) {
+		const struct tm_cache_stat *c = &snap->cache[set[i]];
+
+		if (c->present && (!reclaim_only || (c->flags & TM_SLAB_RECLAIM)))
+			sum += tm_eff_milli(c);
+	}
 	return sum;
+}
+
+u64 tm_set_milli(const struct tm_snapshot *snap, int family, int slot, enum tm_holder holder)
+{
+	return tm_set_milli_of(snap, family, slot, holder, false);
 }
 
 unsigned long tm_acc_sockets(const struct tm_state_acc *a)
@@ -286,12 +295,19 @@ u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns, int
 void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	int slot, f, i, k;
+	u64 rec_milli = 0;
+	int slot, f, i, k, b;
 
 	memset(h, 0, sizeof(*h));
-	for (i = 0; i < t->nr_netns; i++)
-		h->shared += tm_bind_bytes(snap, &t->netns[i], 0) +
-			     tm_bind_bytes(snap, &t->netns[i], 1);
+	for (i = 0; i < t->nr_netns; i++) {
+		for (b = 0; b < 2; b++) {
+			u64 bytes = tm_bind_bytes(snap, &t->netns[i], b);
+
+			h->shared += bytes;
+			if (snap->cache[b ? TM_T_BIND2 : TM_T_BIND].flags & TM_SLAB_RECLAIM)
+				rec_milli += bytes * 1000;
+		}
+	}
 	for (slot = 1; slot < TM_NR_SLOTS; slot++) {
 		unsigned long n = 0;
 		u64 bytes = 0;
@@ -299,9 +315,15 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		for (f = 0; f < TM_NR_FAMILIES; f++) {
 			for (i = 0; i < t->nr_netns; i++) {
 				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
+				int hd;
 
 				n += tm_acc_sockets(a);
 				bytes += tm_acc_slab_bytes(snap, f, slot, a);
+				/* the vectors are plain kmalloc: never reclaimable */
+				for (hd = 0; hd < TM_NR_HOLDERS; hd++)
+					if (a->n[hd])
+						rec_milli += a->n[hd] *
+							     tm_set_milli_of(snap, f, slot, hd, true);
 			}
 		}
 		h->sockets += bytes;
@@ -319,6 +341,8 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		}
 	}
 	h->total = h->sockets + h->shared;
+	h->reclaimable = min(div_u64(rec_milli + 500, 1000), h->total);
+	h->unreclaimable = h->total - h->reclaimable;
 }
 
 /* slab bytes of a per-cgroup record: its sockets, or its bind buckets */

@@ -485,7 +485,7 @@ void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 {
 	const struct tm_meminfo *mem = &snap->mem;
 	u64 slab = mem->sreclaimable + mem->sunreclaim;
-	char to[32], so[32], sh[32], sl[32], su[32], p1[48], p2[48], b[32];
+	char to[32], so[32], sh[32], sl[32], su[32], un[32], p1[48], p2[48], b[32];
 	struct tm_headline h;
 	int k;
 
@@ -496,9 +496,10 @@ void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 	tm_human(sl, sizeof(sl), slab);
 	tm_human(su, sizeof(su), mem->sunreclaim);
 	tm_share(p1, sizeof(p1), h.total, slab);
-	tm_share(p2, sizeof(p2), h.total, mem->sunreclaim);
-	seq_printf(m, "TCP holds %s of slab (sockets %s + bind buckets %s): %s of Slab: %s, %s of SUnreclaim %s\n",
-		   to, so, sh, p1, sl, p2, su);
+	tm_human(un, sizeof(un), h.unreclaimable);
+	tm_share(p2, sizeof(p2), h.unreclaimable, mem->sunreclaim);
+	seq_printf(m, "TCP holds %s of slab (sockets %s + bind buckets %s): %s of Slab: %s; unreclaimable %s of it, %s of SUnreclaim %s\n",
+		   to, so, sh, p1, sl, un, p2, su);
 	seq_puts(m, "top states:");
 	for (k = 0; k < h.nr_top; k++) {
 		tm_human(b, sizeof(b), h.top[k].bytes);
@@ -719,9 +720,9 @@ void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap)
 		   t->tcp_mem_pages[0], t->tcp_mem_pages[1], t->tcp_mem_pages[2],
 		   t->tcp_mem_allocated, t->max_tw_buckets, tm_free_above_high(snap));
 	tm_headline(snap, &h);
-	seq_printf(m, " tcp_slab_bytes=%llu sockets_slab_bytes=%llu shared_slab_bytes=%llu sreclaimable_bytes=%llu sunreclaim_bytes=%llu memtotal_bytes=%llu\n",
-		   h.total, h.sockets, h.shared, snap->mem.sreclaimable, snap->mem.sunreclaim,
-		   snap->mem.total);
+	seq_printf(m, " tcp_slab_bytes=%llu sockets_slab_bytes=%llu shared_slab_bytes=%llu tcp_unreclaimable_slab_bytes=%llu sreclaimable_bytes=%llu sunreclaim_bytes=%llu memtotal_bytes=%llu\n",
+		   h.total, h.sockets, h.shared, h.unreclaimable, snap->mem.sreclaimable,
+		   snap->mem.sunreclaim, snap->mem.total);
 }
 
 /* ---- cgroups --------------------------------------------------------- */

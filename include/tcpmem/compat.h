@@ -192,6 +192,8 @@ int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *nam
 
 /* SLAB_ACCOUNT as the u32 a snapshot keeps a cache's flags in */
 #define TM_SLAB_ACCOUNT	((__force u32)SLAB_ACCOUNT)
+/* a cache whose pages count as SReclaimable (cache_vmstat_idx(), mm/slab.h) */
+#define TM_SLAB_RECLAIM	((__force u32)SLAB_RECLAIM_ACCOUNT)
 
 /* the kmalloc size class a request of @n bytes gets (6.1+: the kernel's) */
 static inline size_t tm_kmalloc_roundup(size_t n)

@@ -64,6 +64,8 @@ struct tm_headline {
 	u64 sockets;		/* slab bytes of the sockets' objects, all states */
 	u64 shared;		/* slab bytes of the bind buckets */
 	u64 total;		/* the two */
+	u64 reclaimable;	/* of @total, in SLAB_RECLAIM_ACCOUNT caches (SReclaimable) */
+	u64 unreclaimable;	/* the rest: SUnreclaim's share */
 	int nr_top;
 	struct {
 		int slot;	/* state slot, both families together */

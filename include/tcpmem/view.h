@@ -8,7 +8,7 @@
 
 #include "tcpmem/model.h"
 
-#define TM_FORMAT_VERSION	2
+#define TM_FORMAT_VERSION	3
 
 /* ---- views ------------------------------------------------------------ */
 

@@ -222,8 +222,9 @@ tm_slab_total()
 {
 	cat $TM_DBG/states > "$1"
 	if [ "${TM_TOTAL_FROM:-}" = totals ]; then
-		# the headline's figure (debugfs totals), one snapshot
-		sed -n 's/.* tcp_slab_bytes=\([0-9]*\).*/\1/p' $TM_DBG/totals
+		# the headline's figure (debugfs totals, kept in FILE.totals)
+		cat $TM_DBG/totals > "$1.totals"
+		sed -n 's/.* tcp_slab_bytes=\([0-9]*\).*/\1/p' "$1.totals"
 		return
 	fi
 	cat "$1" $TM_DBG/shared | awk '{
@@ -264,6 +265,7 @@ tm_experiment()
 	tm_load_pid=$!
 	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; return 1; }
 	tm_s0=$(tm_slab_settled)
+	tm_u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	cp /proc/slabinfo /tmp/tm_si0
 	[ -z "${tm_x_cache:-}" ] || read -r tm_c0 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_p0=$(tm_slab_total /tmp/tm_e0)
@@ -284,6 +286,7 @@ tm_experiment()
 	tm_shrink_all
 	tm_p1=$(tm_slab_total /tmp/tm_e1)
 	tm_s1=$(tm_meminfo_slab)
+	tm_u1=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	cp /proc/slabinfo /tmp/tm_si1
 	[ -z "${tm_x_cache:-}" ] || read -r tm_c1 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_x_n=$(( $(tm_stat_field /tmp/tm_e1 "$tm_fam" "$tm_state" sockets any) -

@@ -47,6 +47,18 @@ if [ -n "$debug" ]; then
 else
 	TM_TOTAL_FROM=totals tm_experiment "headline total: 2,000 ESTABLISHED pairs, 300 IPv6 pairs, 1,000 TIME_WAIT" \
 		inet ESTABLISHED -p 24000 est:2000 est6:300 tw:1000
+	# its unreclaimable part (objects of caches without
+	# SLAB_RECLAIM_ACCOUNT) against the growth of SUnreclaim, 2% again
+	uf() { sed -n 's/.* tcp_unreclaimable_slab_bytes=\([0-9]*\).*/\1/p' "$1"; }
+	upred=$(($(uf /tmp/tm_e1.totals) - $(uf /tmp/tm_e0.totals)))
+	umeas=$(((tm_u1 - tm_u0) * 1024))
+	ud=$((upred > umeas ? upred - umeas : umeas - upred))
+	uline="headline unreclaimable: predicted SUnreclaim growth $upred B, SUnreclaim grew $umeas B ($((ud * 1000 / (umeas > 0 ? umeas : 1)))/1000 off), of Slab: growth $tm_meas B"
+	if [ "$umeas" -gt 0 ] && [ $((ud * 50)) -le "$umeas" ]; then
+		echo "ok $uline" >> $V
+	else
+		echo "bad $uline" >> $V
+	fi
 fi
 [ -n "$debug" ] && tm_tcpload -R -p 24000 est:2000 est6:300 tw:1000
 

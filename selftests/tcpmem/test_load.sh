@@ -15,7 +15,7 @@ ktap_check "/proc/tcpmem mode 0400 (is $mode)" test "$mode" = 400
 
 page=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
 nodes=$(tm_count_list "$(cat /sys/devices/system/node/online)")
-want="tcpmem 2 kernel $(uname -r) page $page nodes $nodes netns all"
+want="tcpmem 3 kernel $(uname -r) page $page nodes $nodes netns all"
 got=$(head -n 1 /proc/tcpmem)
 if [ "$got" = "$want" ]; then
 	ktap_ok "header: $got"
