@@ -251,6 +251,22 @@ u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 	return div_u64(milli + tm_acc_vec_milli(snap, a) + 500, 1000);
 }
 
+/*
+ * of tm_acc_slab_bytes(), thousandths: the objects in SLAB_RECLAIM_ACCOUNT
+ * caches (SReclaimable); the vectors are plain kmalloc, never reclaimable
+ */
+static u64 tm_acc_reclaim_milli(const struct tm_snapshot *snap, int family, int slot,
+				const struct tm_state_acc *a)
+{
+	u64 milli = 0;
+	int h;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++)
+		if (a->n[h])
+			milli += a->n[h] * tm_set_milli_of(snap, family, slot, h, true);
+	return milli;
+}
+
 /* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
 u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
 {
@@ -315,15 +331,10 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		for (f = 0; f < TM_NR_FAMILIES; f++) {
 			for (i = 0; i < t->nr_netns; i++) {
 				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
-				int hd;
 
 				n += tm_acc_sockets(a);
 				bytes += tm_acc_slab_bytes(snap, f, slot, a);
-				/* the vectors are plain kmalloc: never reclaimable */
-				for (hd = 0; hd < TM_NR_HOLDERS; hd++)
-					if (a->n[hd])
-						rec_milli += a->n[hd] *
-							     tm_set_milli_of(snap, f, slot, hd, true);
+				rec_milli += tm_acc_reclaim_milli(snap, f, slot, a);
 			}
 		}
 		h->sockets += bytes;
