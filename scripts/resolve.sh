@@ -25,7 +25,7 @@ skip() {
 }
 
 suite_apt "$K_SUITE" "$K_ARCH"
-suite_apt_update || skip "suite $K_SUITE ($K_ARCH) is not in the archive ($APT_URL): apt-get update failed"
+suite_apt_update || skip "suite $K_SUITE is not in the archive ($APT_URL, $K_ARCH): apt-get update failed"
 
 # version PKG: the candidate version of PKG in the suite, or nothing
 version() {
