@@ -18,6 +18,11 @@ for name in $(matrix_names); do
 	# scripts/sanitizer-kernel.sh installs its own build dependencies
 	sanitizer) ;;
 	esac
+	# an arm64 row: its emulator, cross compiler and static libc for the
+	# test helpers (its module is cross-built in the chroot)
+	case $K_ARCH in
+	arm64) pkgs="$pkgs qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils" ;;
+	esac
 done
 
 # promtool (scripts/test-infra.sh, scripts/check.sh): extracted from

@@ -37,11 +37,11 @@ fi
 
 mkdir -p "$CACHE/debs"
 # the file name has the version without its epoch, ':' as %3a
-deb=$CACHE/debs/${K_IMAGE}_${K_IMAGE_VERSION//:/%3a}_amd64.deb
+deb=$CACHE/debs/${K_IMAGE}_${K_IMAGE_VERSION//:/%3a}_$K_ARCH.deb
 if [ ! -f "$deb" ]; then
 	echo "fetch-kernel: downloading $K_IMAGE $K_IMAGE_VERSION ($K_SUITE)"
 	# the private apt state scripts/resolve.sh resolved the row in
-	suite_apt "$K_SUITE"
+	suite_apt "$K_SUITE" "$K_ARCH"
 	(cd "$CACHE/debs" && apt-get "${apt_opts[@]}" download "$K_IMAGE=$K_IMAGE_VERSION") ||
 		die "$K_NAME: apt-get download $K_IMAGE=$K_IMAGE_VERSION ($K_SUITE) failed"
 	[ -f "$deb" ] || die "$K_NAME: apt-get download left no $deb"

@@ -22,14 +22,42 @@ matrix_names() {
 }
 
 # load_spec NAME: set K_NAME K_SUITE K_SERIES K_FLAVOUR K_REQUIRED K_BUILDENV
-# from the matrix row (what it asks for, before scripts/resolve.sh)
+# K_ARCH from the matrix row (what it asks for, before scripts/resolve.sh);
+# the 7th column, arch, is optional (amd64 when absent)
 load_spec() {
 	local line
 	line=$(awk -F'\t' -v n="$1" '!/^#/ && $1 == n' "$MATRIX")
 	[ -n "$line" ] || die "unknown kernel '$1' (known: $(matrix_names | tr '\n' ' '))"
-	IFS=$'\t' read -r K_NAME K_SUITE K_SERIES K_FLAVOUR K_REQUIRED K_BUILDENV <<<"$line"
+	K_ARCH=
+	IFS=$'\t' read -r K_NAME K_SUITE K_SERIES K_FLAVOUR K_REQUIRED K_BUILDENV K_ARCH <<<"$line"
 	[ -n "$K_BUILDENV" ] || die "$MATRIX: row '$1' has fewer than 6 columns"
+	K_ARCH=${K_ARCH:-amd64}
 	check_buildenv
+	case $K_ARCH in
+	amd64) ;;
+	arm64)
+		case $K_BUILDENV in
+		chroot-?*) ;;
+		*) die "$MATRIX: row '$K_NAME': an arm64 row builds in a chroot-<suite> (not $K_BUILDENV)" ;;
+		esac
+		;;
+	*) die "$MATRIX: row '$K_NAME': unknown arch '$K_ARCH' (amd64 or arm64)" ;;
+	esac
+}
+
+# foreign_arch: is the loaded row's architecture another than the host's
+# (amd64)? Its kernel runs in qemu-system-aarch64, its module and helpers are
+# cross-built, its initramfs userland comes from Debian's arm64 packages
+foreign_arch() {
+	[ "$K_ARCH" != amd64 ]
+}
+
+# cross_prefix: the CROSS_COMPILE prefix of the loaded row's architecture
+cross_prefix() {
+	case $K_ARCH in
+	arm64) echo aarch64-linux-gnu- ;;
+	*) echo '' ;;
+	esac
 }
 
 # resolved_file NAME: what scripts/resolve.sh found for the row
@@ -81,12 +109,15 @@ bad_build_lines() {
 		grep -vE '^(\*\*\* |)[Ww]arning: the compiler differs from the one used to build the kernel$'
 }
 
-# suite_apt SUITE: set a (the private apt state of a Debian suite,
-# $CACHE/apt/SUITE; scripts/resolve.sh updates it), APT_URL and apt_opts
+# suite_apt SUITE [ARCH]: set a (the private apt state of a Debian suite,
+# $CACHE/apt/SUITE, or $CACHE/apt/SUITE@ARCH for an ARCH other than amd64;
+# scripts/resolve.sh updates it), APT_URL and apt_opts
 # (the options that make apt-get/apt-cache use it; the host's apt sources,
 # lists and dpkg status are never read nor touched)
 suite_apt() {
+	local arch=${2:-amd64}
 	a=$CACHE/apt/$1
+	[ "$arch" = amd64 ] || a=$a@$arch
 	APT_URL=http://deb.debian.org/debian
 	case $1 in *-security) APT_URL=$APT_URL-security ;; esac
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
@@ -97,6 +128,32 @@ suite_apt() {
 		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
 		-o Dir::State::Status=/dev/null -o Acquire::Check-Valid-Until=false
 		-o Acquire::Languages=none)
+	[ "$arch" = amd64 ] || apt_opts+=(-o APT::Architecture="$arch" -o APT::Architectures="$arch")
+}
+
+# suite_apt_update: apt-get update the private apt state suite_apt set (a,
+# apt_opts), unless it was updated less than TCPMEM_APT_MAX_AGE seconds
+# (default 3600) ago; 0 when its lists are usable (an old list when the
+# update failed), 1 when it has none
+suite_apt_update() {
+	local stamp age
+	{
+		flock 9
+		stamp=$a/updated
+		age=$(($(date +%s) - $(stat -c %Y "$stamp" 2>/dev/null || echo 0)))
+		if [ "$age" -gt "${TCPMEM_APT_MAX_AGE:-3600}" ]; then
+			if apt-get "${apt_opts[@]}" update >"$a/update.log" 2>&1 &&
+				! grep -qE '^(E|W): ' "$a/update.log"; then
+				touch "$stamp"
+			elif [ -f "$stamp" ]; then
+				echo "${0##*/}: apt-get update of ${a##*/} failed; using the lists of $(date -r "$stamp" -u '+%F %H:%M UTC')" >&2
+			else
+				sed -n 's/^[EW]: //p' "$a/update.log" | head -n 3 >&2
+				rm -rf "$a"
+				return 1
+			fi
+		fi
+	} 9>"$a.lock"
 }
 
 # cached_deb PKG: the path of the newest $CACHE/debs/PKG_*.deb, downloaded

@@ -24,24 +24,8 @@ skip() {
 	exit 2
 }
 
-suite_apt "$K_SUITE"
-{
-	flock 9
-	stamp=$a/updated
-	age=$(($(date +%s) - $(stat -c %Y "$stamp" 2>/dev/null || echo 0)))
-	if [ "$age" -gt "${TCPMEM_APT_MAX_AGE:-3600}" ]; then
-		if apt-get "${apt_opts[@]}" update >"$a/update.log" 2>&1 &&
-			! grep -qE '^(E|W): ' "$a/update.log"; then
-			touch "$stamp"
-		elif [ -f "$stamp" ]; then
-			echo "resolve: $K_NAME: apt-get update of $K_SUITE failed; using the lists of $(date -r "$stamp" -u '+%F %H:%M UTC')" >&2
-		else
-			sed -n 's/^[EW]: //p' "$a/update.log" | head -n 3 >&2
-			rm -rf "$a"
-			skip "suite $K_SUITE is not in the archive ($APT_URL): apt-get update failed"
-		fi
-	fi
-} 9>"$a.lock"
+suite_apt "$K_SUITE" "$K_ARCH"
+suite_apt_update || skip "suite $K_SUITE is not in the archive ($APT_URL, $K_ARCH): apt-get update failed"
 
 # version PKG: the candidate version of PKG in the suite, or nothing
 version() {

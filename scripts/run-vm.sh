@@ -5,6 +5,9 @@
 # -> .cache/logs/<name>-<mode>.accel. Env: VM_TIMEOUT (s, default 3600: the whole suite; each test has its own timeout in selftests/tcpmem/settings).
 # VM_APPEND: more kernel parameters; VM_MEM: guest memory in MB (default 2048),
 # split evenly between the two nodes (make bench raises it); VM_TAG: logs are <name>-<mode>-<tag>.* instead.
+# An arm64 row (arch column of matrix.tsv) boots in qemu-system-aarch64 (TCG,
+# -M virt -cpu max): its console is the PL011 (ttyAMA0), its results port a
+# virtio console (hvc0, the guest's tcpmem.out=).
 # Exit status: the number of problems found (0 = results arrived, clean console).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -42,19 +45,26 @@ kvm_cpu() {
 # guest that KVM cannot run ("KVM internal error", e.g. an instruction the
 # emulator of a nested host does not know) is stopped at once: status 250.
 boot() {
-	local qpid st=0 kvm=0 mem=${VM_MEM:-2048}
+	local qpid st=0 kvm=0 mem=${VM_MEM:-2048} qemu=qemu-system-x86_64 machine=()
+	local ports=(-serial "file:$console" -serial "file:$results") cons=ttyS0 out=
 	[ "$1 $2" != "-accel kvm" ] || kvm=1
+	if [ "$K_ARCH" = arm64 ]; then
+		qemu=qemu-system-aarch64 machine=(-M virt) cons=ttyAMA0 out=" tcpmem.out=hvc0"
+		# shellcheck disable=SC2054 # commas of a qemu option
+		ports=(-serial "file:$console" -chardev "file,id=results,path=$results"
+			-device virtio-serial-pci -device virtconsole,chardev=results)
+	fi
 	rm -f "$console" "$results"
-	timeout -k 10 "${VM_TIMEOUT:-3600}" qemu-system-x86_64 \
+	timeout -k 10 "${VM_TIMEOUT:-3600}" "$qemu" "${machine[@]}" \
 		"$@" -smp 2,sockets=2,cores=1,threads=1 -m "$mem" \
 		-object memory-backend-ram,id=m0,size=$((mem / 2))M \
 		-object memory-backend-ram,id=m1,size=$((mem - mem / 2))M \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nographic -no-reboot -display none -monitor none \
-		-serial "file:$console" -serial "file:$results" \
+		"${ports[@]}" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME${VM_APPEND:+ $VM_APPEND}" \
+		-append "console=$cons panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME$out${VM_APPEND:+ $VM_APPEND}" \
 		</dev/null 2>"$qlog" &
 	qpid=$!
 	while [ "$kvm" -eq 1 ] && kill -0 "$qpid" 2>/dev/null; do
@@ -75,7 +85,8 @@ rc=0 cpu=
 # a host where KVM starts but cannot run our guests is remembered (keyed by
 # the host kernel and qemu) so later runs go straight to TCG
 nokvm=$CACHE/accel/nokvm-$(uname -r)-$(qemu-system-x86_64 --version | sed -n '1s/[^0-9.].*version \([^ ]*\).*/\1/p')
-[ "${TCPMEM_ACCEL:-auto}" = tcg ] || [ -f "$nokvm" ] || cpu=$(kvm_cpu)
+# (an arm64 row: always TCG, an x86-64 host cannot run it with KVM)
+[ "${TCPMEM_ACCEL:-auto}" = tcg ] || [ -f "$nokvm" ] || foreign_arch || cpu=$(kvm_cpu)
 if [ -n "$cpu" ]; then
 	echo "run-vm: $K_NAME $mode${VM_TAG:+ ($VM_TAG)}: accelerator kvm (-cpu $cpu)${VM_APPEND:+, +$VM_APPEND}"
 	echo kvm >"$OUT/logs/$K_NAME-$mode.accel"
@@ -91,10 +102,15 @@ if [ -z "$cpu" ]; then
 	why="no usable /dev/kvm"
 	[ ! -f "$nokvm" ] || why="KVM cannot run these guests on this host: $nokvm"
 	[ "${TCPMEM_ACCEL:-auto}" != tcg ] || why="TCPMEM_ACCEL=tcg"
+	! foreign_arch || why="an $K_ARCH guest"
 	echo "run-vm: $K_NAME $mode${VM_TAG:+ ($VM_TAG)}: accelerator tcg ($why)${VM_APPEND:+, +$VM_APPEND}"
 	# for the summary of scripts/check.sh
 	echo tcg >"$OUT/logs/$K_NAME-$mode.accel"
-	boot -accel tcg -cpu max || rc=$?
+	tcgcpu=max
+	# arm64: pointer authentication with QEMU's cheap implementation-defined
+	# algorithm instead of the architected QARMA (much slower under TCG)
+	! foreign_arch || tcgcpu=max,pauth-impdef=on
+	boot -accel tcg -cpu "$tcgcpu" || rc=$?
 fi
 case $rc in
 0) ;;

@@ -73,6 +73,24 @@ expect "version: dkms.conf takes it from the packaging (#MODULE_VERSION#)" \
 	'PACKAGE_NAME="tcpmem" PACKAGE_VERSION="#MODULE_VERSION#" AUTOINSTALL="yes"' \
 	"$(grep -E '^(PACKAGE_NAME|PACKAGE_VERSION|AUTOINSTALL)=' "$ROOT/dkms.conf" | tr '\n' ' ' | sed 's/ $//')"
 
+# the optional arch column: absent is amd64; an unknown one, or an arm64 row
+# that does not build in a chroot, is refused with the reason
+{
+	printf 'six\tbookworm\t6.1\tamd64\t-\tchroot-bookworm\n'
+	printf 'arm\tbookworm\t6.1\tarm64\t-\tchroot-bookworm\tarm64\n'
+	printf 'odd\tbookworm\t6.1\tamd64\t-\tchroot-bookworm\tsparc\n'
+	printf 'armhost\tbookworm\t6.1\tarm64\t-\thost\tarm64\n'
+} >"$tmp/arch.tsv"
+arch_of() {
+	(MATRIX=$tmp/arch.tsv
+		load_spec "$1" 2>&1 && echo "$K_ARCH") | tr '\n' ' ' | sed 's/.*: //; s/ $//'
+}
+expect "matrix: the arch column is optional (amd64), arm64 is known" "amd64 arm64" \
+	"$(arch_of six) $(arch_of arm)"
+expect "matrix: an unknown arch, or an arm64 row outside a chroot, is refused" \
+	"unknown arch 'sparc' (amd64 or arm64)|an arm64 row builds in a chroot-<suite> (not host)" \
+	"$(arch_of odd)|$(arch_of armhost)"
+
 # a matrix that cannot be resolved: a non-required row in a suite that is not
 # in the archive, then a required row of a series that does not exist
 {

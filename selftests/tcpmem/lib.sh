@@ -245,6 +245,17 @@ tm_wait_netns_gone()
 	return 1
 }
 
+# tm_page_scale N: N times the kernel's page size over 4 KiB (N on a 4K-page
+# kernel, 4N on a 16K-page one). The slab experiments' counts were chosen
+# for 4 KiB pages: what Slab: holds beyond the objects (the partly filled
+# slabs each CPU and node keeps) grows with the slab size, so with the page;
+# counts scaled with it keep that slack the same share of the growth, and
+# the 2% tolerance the same error per socket
+tm_page_scale()
+{
+	echo $(($1 * $(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps) / 4))
+}
+
 # tm_experiment TAG FAMILY STATE TCPLOAD-ARGS...: tcpload makes its sockets
 # between two readings of Slab: (tm_slab_kb) and of the slab bytes tcpmem
 # predicts (tm_slab_total); "ok"/"bad" to $V: the prediction within 2% of

@@ -8,6 +8,8 @@
 # resolution: the error in one socket's figure that would still pass (2%
 # of what one socket and its share of the rest cost, whatever the count:
 # the counts only keep the growth, 10 MB or more, far above the noise).
+# The counts below are for 4 KiB pages; they scale with the page size
+# (tm_page_scale: x4 on a 16K-page kernel, whose slabs are 4 times larger).
 # SYN_RECV rides on as many ESTABLISHED clients, ten times its own bytes:
 # its request socks are also checked alone against the growth of their own
 # cache in /sys/kernel/slab (request_sock_TCP is never merged: it is
@@ -38,14 +40,22 @@ if [ -n "$debug" ]; then
 fi
 
 # 2,000 IPv6 pairs: 4,000 TCPv6 sockets with their files
-tm_experiment "IPv6: 2,000 idle ESTABLISHED pairs" inet6 ESTABLISHED -p 23000 est6:2000
+n=$(tm_page_scale 2000)
+tm_experiment "IPv6: $n idle ESTABLISHED pairs" inet6 ESTABLISHED -p 23000 "est6:$n"
 finish
 
-# a listener with 3,000 request socks (its queue holds up to somaxconn,
-# 4096; more would be answered with SYN cookies, no request sock)
+# listeners with 3,000 request socks each (a queue holds up to somaxconn,
+# 4096; more would be answered with SYN cookies, no request sock): one per
+# 4 KiB of page (a syn: spec of tcpload has a listener of its own)
+n=$(tm_page_scale 3000)
+syns=
+for i in $(seq $((n / 3000))); do
+	syns="$syns syn:3000"
+done
 tm_x_cache=request_sock_TCP
-if tm_experiment "SYN_RECV: 3,000 request socks (and their 3,000 ESTABLISHED clients)" \
-	inet SYN_RECV -p 23000 syn:3000; then
+# shellcheck disable=SC2086 # a word list
+if tm_experiment "SYN_RECV: $n request socks (and their $n ESTABLISHED clients)" \
+	inet SYN_RECV -p 23000 $syns; then
 	order=$(cat /sys/kernel/slab/$tm_x_cache/order)
 	grown=$(((tm_c1 - tm_c0) * (page << order)))
 	# the cache's own slabs: without the objcg vectors' share (kmalloc)
@@ -65,7 +75,8 @@ finish
 tm_x_cache=
 
 # 3,000 listeners on ports of their own: sockets, files, bind buckets
-tm_experiment "LISTEN: 3,000 listeners" inet LISTEN -p 10000 listen:3000
+n=$(tm_page_scale 3000)
+tm_experiment "LISTEN: $n listeners" inet LISTEN -p 10000 "listen:$n"
 finish
 
 # 3,000 CLOSE_WAIT sockets whose owner read the end of file (else each
@@ -73,8 +84,8 @@ finish
 # down writing and stay FIN_WAIT2 full sockets: had they closed, their
 # inodes and dentries, freed a grace period later, would leave holes in
 # the slabs the next sockets fill (0.3% over the 2% seen on 5.10)
-tm_experiment "CLOSE_WAIT: 3,000 (and their 3,000 FIN_WAIT2 peers)" inet CLOSE_WAIT \
-	-p 23000 cwshut:3000
+tm_experiment "CLOSE_WAIT: $n (and their $n FIN_WAIT2 peers)" inet CLOSE_WAIT \
+	-p 23000 "cwshut:$n"
 finish
 
 tm_unload
