@@ -17,6 +17,17 @@ static int layout_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(layout);
 
+/* what the last snapshot cost: copied out, then printed, no lock held */
+static int walk_show(struct seq_file *m, void *v)
+{
+	struct tm_walk_time wt;
+	u64 seq = tm_walk_time_last(&wt);
+
+	tm_dbg_walk(m, &wt, seq);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(walk);
+
 /* Snapshot-backed files: the snapshot is taken at open, freed at release. */
 #define TM_SNAPSHOT_FILE(name, what)						\
 static int name##_show(struct seq_file *m, void *v)			\
@@ -75,6 +86,7 @@ int tm_debugfs_init(void)
 	debugfs_create_file("shared", 0400, tm_dir, NULL, &shared_fops);
 	debugfs_create_file("totals", 0400, tm_dir, NULL, &totals_fops);
 	debugfs_create_file("cgroups", 0400, tm_dir, NULL, &cgroups_fops);
+	debugfs_create_file("walk", 0400, tm_dir, NULL, &walk_fops);
 	return 0;
 }
 

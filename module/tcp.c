@@ -70,6 +70,8 @@ struct tm_walk {
 	struct net **nets;		/* visible to the reader; sorted, parallel to t->netns */
 	const struct net *last;		/* the netns of the socket before */
 	struct tm_netns *last_ns;
+	struct tm_walk_time *wt;	/* phases and lock holds of this snapshot */
+	u64 t0;				/* start of the phase under way */
 };
 
 static int tm_cmp_ptr(const void *a, const void *b)
@@ -90,6 +92,15 @@ static struct tm_netns *tm_netns_of(struct tm_walk *w, const struct net *net)
 	w->last = net;
 	w->last_ns = p ? &w->t->netns[p - w->nets] : NULL;
 	return w->last_ns;
+}
+
+/* phase @p ends now, and the next one begins */
+static void tm_phase_end(struct tm_walk *w, enum tm_phase p)
+{
+	u64 now = ktime_get_ns();
+
+	w->wt->phase_ns[p] = now - w->t0;
+	w->t0 = now;
 }
 
 static int tm_family(const struct sock *sk)
@@ -205,7 +216,9 @@ static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
 
 static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 {
+	unsigned long n = 0;
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i <= h->ehash_mask; i++) {
 		struct inet_ehash_bucket *head = &h->ehash[i];
@@ -219,11 +232,16 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();
 		spin_lock_bh(lock);
-		sk_nulls_for_each(sk, node, &head->chain)
+		t0 = ktime_get_ns();
+		sk_nulls_for_each(sk, node, &head->chain) {
 			tm_count_ehash_sk(w, sk);
+			n++;
+		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(lock);
 		rcu_read_unlock();
 	}
+	w->wt->ehash_sockets += n;
 }
 
 static void tm_count_listener(struct sock *sk, void *arg)
@@ -240,6 +258,7 @@ static void tm_count_listener(struct sock *sk, void *arg)
 static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 {
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i <= h->lhash2_mask; i++) {
 		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
@@ -248,7 +267,9 @@ static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		rcu_read_lock();
 		spin_lock(&ilb->lock);
+		t0 = ktime_get_ns();
 		tm_lhash_bucket_walk(ilb, tm_count_listener, w);
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock(&ilb->lock);
 		rcu_read_unlock();
 	}
@@ -278,6 +299,7 @@ static void __maybe_unused tm_count_bound(struct sock *sk, void *arg)
 static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 {
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i < h->bhash_size; i++) {
 		struct inet_bind_hashbucket *head = &h->bhash[i];
@@ -289,6 +311,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the buckets' objcgs and memcgs */
 		spin_lock_bh(&head->lock);
+		t0 = ktime_get_ns();
 		hlist_for_each_entry(tb, &head->chain, node) {
 			struct tm_netns *ns = tm_netns_of(w, ib_net(tb));
 			struct tm_charge ch;
@@ -301,9 +324,11 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, ns->inum, &ch, false);
 		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(&head->lock);
 		rcu_read_unlock();
 	}
+	tm_phase_end(w, TM_PH_BHASH);
 #ifdef TM_HAVE_BHASH2
 	for (i = 0; i < h->bhash_size; i++) {
 		struct inet_bind_hashbucket *head = &h->bhash2[i];
@@ -315,6 +340,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the owners' sockets and files */
 		spin_lock_bh(&head->lock);
+		t0 = ktime_get_ns();
 		hlist_for_each_entry(tb2, &head->chain, node) {
 			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
 			struct tm_charge ch;
@@ -328,9 +354,11 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 				tm_cg_add_bucket(w->t, b.ns->inum, &ch, true);
 			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
 		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(&head->lock);
 		rcu_read_unlock();
 	}
+	tm_phase_end(w, TM_PH_BHASH2);
 #endif
 }
 
@@ -392,14 +420,16 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgro
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
-	struct tm_walk w = { .t = t };
+	struct tm_walk w = { .t = t, .wt = &snap->time };
 	int n, nseen = 0, i, k, ret = 0;
+	u64 t0;
 
 	if (cgroups) {
 		ret = tm_cg_begin(t);
 		if (ret)
 			return ret;
 	}
+	w.t0 = ktime_get_ns();
 	/* room for the netns there are now, and some made meanwhile */
 	n = tm_count_netns();
 	n += n / 8 + 8;
@@ -426,13 +456,16 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgro
 			continue;
 		seen[nseen++] = seen[i];
 	}
+	tm_phase_end(&w, TM_PH_NETNS);
 	for (k = 0; k < nseen; k++) {
 		tm_walk_ehash(&w, seen[k]);
 		cond_resched();
 	}
+	tm_phase_end(&w, TM_PH_EHASH);
 	/* the listening and bind hashes: shared by all (a child copies them) */
 	if (nseen) {
 		tm_walk_lhash(&w, seen[0]);
+		tm_phase_end(&w, TM_PH_LHASH2);
 		tm_walk_bhash(&w, seen[0]);
 	}
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
@@ -444,8 +477,11 @@ out:
 	kvfree(w.nets);
 	/* outside every lock: paths resolved, references dropped */
 	if (t->cgt) {
-		int r = tm_cg_end(t);
+		int r;
 
+		t0 = ktime_get_ns();
+		r = tm_cg_end(t);
+		snap->time.phase_ns[TM_PH_CGROUPS] = ktime_get_ns() - t0;
 		ret = ret ?: r;
 	}
 	if (ret)

@@ -837,3 +837,52 @@ out:
 	kvfree(lead);
 	kvfree(slab);
 }
+
+/* ---- what the last snapshot cost ----------------------------------------- */
+
+static const char *const tm_phase_name[TM_NR_PHASES] = {
+	[TM_PH_CACHES]	= "caches",
+	[TM_PH_ZONES]	= "zones",
+	[TM_PH_NETNS]	= "netns",
+	[TM_PH_EHASH]	= "ehash",
+	[TM_PH_LHASH2]	= "lhash2",
+	[TM_PH_BHASH]	= "bhash",
+	[TM_PH_BHASH2]	= "bhash2",
+	[TM_PH_CGROUPS]	= "cgroups",
+	[TM_PH_RENDER]	= "render",
+};
+
+static const char *const tm_hold_name[TM_NR_HOLDS] = {
+	[TM_HOLD_BUCKET]	= "bucket_lock",
+	[TM_HOLD_LIST]		= "list_lock",
+	[TM_HOLD_ZONE]		= "zone_lock",
+	[TM_HOLD_IRQS_OFF]	= "irqs_off",
+};
+
+void tm_dbg_walk(struct seq_file *m, const struct tm_walk_time *wt, u64 seq)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} sect[] = {
+		{ TM_SNAP_CACHES, "caches" }, { TM_SNAP_ZONES, "zones" },
+		{ TM_SNAP_TCP, "tcp" }, { TM_SNAP_CGROUPS, "cgroups" },
+		{ TM_SNAP_PAGETYPES, "pagetypes" },
+	};
+	const char *sep = "";
+	int i;
+
+	seq_printf(m, "snapshots=%llu file=%s sections=", seq, seq ? wt->file : "-");
+	for (i = 0; i < ARRAY_SIZE(sect); i++) {
+		if (wt->what & sect[i].bit) {
+			seq_printf(m, "%s%s", sep, sect[i].name);
+			sep = ",";
+		}
+	}
+	seq_printf(m, "%s take_ns=%llu render_calls=%u ehash_sockets=%llu\n", *sep ? "" : "-",
+		   wt->take_ns, wt->render_calls, wt->ehash_sockets);
+	for (i = 0; i < TM_NR_PHASES; i++)
+		seq_printf(m, "phase=%s ns=%llu\n", tm_phase_name[i], wt->phase_ns[i]);
+	for (i = 0; i < TM_NR_HOLDS; i++)
+		seq_printf(m, "hold=%s max_ns=%llu\n", tm_hold_name[i], wt->hold_max_ns[i]);
+}

@@ -30,6 +30,7 @@ void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap);
 void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t);
+void tm_dbg_walk(struct seq_file *m, const struct tm_walk_time *wt, u64 seq);
 int tm_procfs_init(void);
 void tm_procfs_exit(void);
 int tm_debugfs_init(void);

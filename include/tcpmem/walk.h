@@ -6,6 +6,7 @@
 #ifndef TCPMEM_WALK_H
 #define TCPMEM_WALK_H
 
+#include <linux/ktime.h>
 #include <linux/mmzone.h>
 #include <net/tcp_states.h>
 
@@ -224,7 +225,58 @@ struct tm_meminfo {
 	u64 sunreclaim;		/* SUnreclaim; Slab: is the sum of the two */
 };
 
+/* ---- walk: what one snapshot cost (debugfs walk) ---------------------- */
+
+/* Phases of a snapshot, in the order they run. */
+enum tm_phase {
+	TM_PH_CACHES,		/* slab caches, under slab_mutex */
+	TM_PH_ZONES,		/* zones and free lists */
+	TM_PH_NETNS,		/* netns collected under net_rwsem, sorted, deduped */
+	TM_PH_EHASH,		/* established hashes, per-socket charge reads included */
+	TM_PH_LHASH2,		/* listening hash */
+	TM_PH_BHASH,		/* bind buckets */
+	TM_PH_BHASH2,		/* bind2 buckets and their bound-only sockets */
+	TM_PH_CGROUPS,		/* cgroup paths, references dropped, records sorted */
+	TM_PH_RENDER,		/* the file's show(), every call of it */
+	TM_NR_PHASES
+};
+
+/* Critical sections whose longest hold is kept. */
+enum tm_hold {
+	TM_HOLD_BUCKET,		/* a hash bucket's lock (ehash, lhash2, bhash, bhash2) */
+	TM_HOLD_LIST,		/* a kmem_cache_node's list_lock */
+	TM_HOLD_ZONE,		/* zone->lock */
+	TM_HOLD_IRQS_OFF,	/* IRQs disabled (list_lock and zone->lock sections) */
+	TM_NR_HOLDS
+};
+
+struct tm_walk_time {
+	u64 phase_ns[TM_NR_PHASES];
+	u64 hold_max_ns[TM_NR_HOLDS];
+	u64 take_ns;			/* the whole snapshot, phases and the rest */
+	u64 ehash_sockets;		/* entries found in the established hashes */
+	u32 render_calls;		/* show() calls: a retry with a bigger buffer counts */
+	u32 what;			/* TM_SNAP_* sections taken */
+	char file[16];			/* the file opened: tcpmem, states, ... */
+};
+
+/* ktime around one critical section begun at @t0: keep the longest */
+static inline void tm_hold_end(struct tm_walk_time *wt, enum tm_hold h, u64 t0)
+{
+	u64 d = ktime_get_ns() - t0;
+
+	if (d > wt->hold_max_ns[h])
+		wt->hold_max_ns[h] = d;
+}
+
+/* the walk time of the last snapshot released, and how many there were */
+u64 tm_walk_time_last(struct tm_walk_time *out);
+
+struct seq_file;
+
 struct tm_snapshot {
+	struct tm_walk_time time;
+	int (*show)(struct seq_file *m, void *v);	/* the file's renderer */
 	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
 	int nr_caches;
 	struct tm_cache_stat cache[TM_NR_TYPES + TM_MAX_EXTRA];
