@@ -36,7 +36,7 @@ struct tm_snapshot *tm_snapshot_take(const struct file *file, unsigned int what)
 	if (!ret && (what & (TM_SNAP_ZONES | TM_SNAP_PAGETYPES)))
 		ret = tm_snapshot_zones(snap, what & TM_SNAP_PAGETYPES);
 	if (!ret && (what & TM_SNAP_TCP)) {
-		ret = tm_snapshot_tcp(snap, file, what & TM_SNAP_CGROUPS);
+		ret = tm_snapshot_tcp(snap, file, what);
 		tm_snapshot_meminfo(&snap->mem);
 	}
 	if (ret) {

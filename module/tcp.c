@@ -71,6 +71,7 @@ struct tm_walk {
 	const struct net *last;		/* the netns of the socket before */
 	struct tm_netns *last_ns;
 	struct tm_walk_time *wt;	/* phases and lock holds of this snapshot */
+	bool owners;			/* walk the bhash2 owners for bound-only sockets */
 	u64 t0;				/* start of the phase under way */
 };
 
@@ -113,8 +114,7 @@ static void tm_charge_of(struct tm_sock_info *si, const void *obj, enum tm_type 
 			 struct tm_charge *ch)
 {
 	tm_obj_charge(obj, t, ch);
-	si->one.vec[t] += ch->vec;
-	si->one.charged[t] += ch->state == TM_CH_MEMCG;
+	tm_sock_obj(si, t, ch->vec, ch->state == TM_CH_MEMCG);
 }
 
 /*
@@ -137,18 +137,15 @@ static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct 
 		static const enum tm_type ep[] = { TM_T_EPI, TM_T_PWQ, TM_T_EP_HEAD };
 		int i;
 
-		for (i = 0; i < ARRAY_SIZE(ep); i++) {
-			si->one.vec[ep[i]] += fch.vec;
-			si->one.charged[ep[i]] += fch.state == TM_CH_MEMCG;
-		}
+		for (i = 0; i < ARRAY_SIZE(ep); i++)
+			tm_sock_obj(si, ep[i], fch.vec, fch.state == TM_CH_MEMCG);
 	}
 }
 
 /* One socket's record: its state accumulator, and its cgroup's. */
 static void tm_account(struct tm_walk *w, struct tm_netns *ns, struct tm_sock_info *si)
 {
-	si->one.n[si->holder] = 1;
-	tm_acc_add(&ns->acc[si->family][si->slot], &si->one);
+	tm_acc_add_sock(&ns->acc[si->family][si->slot], si);
 	if (w->t->cgt)
 		tm_cg_add(w->t, ns->inum, si);
 }
@@ -169,9 +166,9 @@ static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 		si.holder = tm_file_watched(file) ? TM_H_FILE_EPOLL : TM_H_FILE;
 	else
 		si.holder = TM_H_KERNEL;
-	si.one.rmem = atomic_read(&sk->sk_rmem_alloc);
-	si.one.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
-	si.one.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
+	si.rmem = atomic_read(&sk->sk_rmem_alloc);
+	si.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	si.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
 	/* the creating task's cgroup v2; the socket holds a reference to it */
 	si.cgrp = tm_sock_cgroup(sk);
 	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
@@ -265,6 +262,8 @@ static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 
 		if ((i % TM_BATCH) == TM_BATCH - 1)
 			cond_resched();
+		if (tm_lhash_bucket_empty(ilb))
+			continue;
 		rcu_read_lock();
 		spin_lock(&ilb->lock);
 		t0 = ktime_get_ns();
@@ -352,7 +351,8 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			b.ns->bind2_vec += ch.vec;
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, b.ns->inum, &ch, true);
-			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
+			if (w->owners)
+				tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
 		}
 		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(&head->lock);
@@ -415,8 +415,9 @@ static int tm_count_netns(void)
 	return n;
 }
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups)
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned int what)
 {
+	bool cgroups = what & TM_SNAP_CGROUPS, sockets = what & TM_SNAP_SOCKETS;
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
@@ -457,17 +458,27 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgro
 		seen[nseen++] = seen[i];
 	}
 	tm_phase_end(&w, TM_PH_NETNS);
-	for (k = 0; k < nseen; k++) {
-		tm_walk_ehash(&w, seen[k]);
-		cond_resched();
-	}
-	tm_phase_end(&w, TM_PH_EHASH);
-	/* the listening and bind hashes: shared by all (a child copies them) */
-	if (nseen) {
-		tm_walk_lhash(&w, seen[0]);
+	if (sockets) {
+		for (k = 0; k < nseen; k++) {
+			tm_walk_ehash(&w, seen[k]);
+			cond_resched();
+		}
+		tm_phase_end(&w, TM_PH_EHASH);
+		/* the listening and bind hashes: shared by all (a child copies them) */
+		if (nseen)
+			tm_walk_lhash(&w, seen[0]);
 		tm_phase_end(&w, TM_PH_LHASH2);
-		tm_walk_bhash(&w, seen[0]);
 	}
+	/*
+	 * A socket bound but in no lookup table is one of sockets_allocated
+	 * that the established and listening hashes did not hold: when they
+	 * held every one, the bhash2 owner lists have none to find.
+	 */
+	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
+	w.owners = sockets && t->allocated > t->hashed_full;
+	snap->time.owners_walked = w.owners;
+	if (nseen)
+		tm_walk_bhash(&w, seen[0]);
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
 	t->own_inum = own->ns.inum;
 out:
@@ -487,7 +498,6 @@ out:
 	if (ret)
 		return ret;
 
-	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 	for (i = 0; i < 3; i++)
 		t->tcp_mem_pages[i] = READ_ONCE(tcp_prot.sysctl_mem[i]);
 	t->tcp_mem_allocated = atomic_long_read(tcp_prot.memory_allocated);

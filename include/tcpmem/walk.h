@@ -255,6 +255,7 @@ struct tm_walk_time {
 	u64 hold_max_ns[TM_NR_HOLDS];
 	u64 take_ns;			/* the whole snapshot, phases and the rest */
 	u64 ehash_sockets;		/* entries found in the established hashes */
+	bool owners_walked;		/* bhash2 owners: some socket was in no lookup table */
 	u32 render_calls;		/* show() calls: a retry with a bigger buffer counts */
 	u32 what;			/* TM_SNAP_* sections taken */
 	char file[16];			/* the file opened: tcpmem, states, ... */
@@ -286,17 +287,26 @@ struct tm_snapshot {
 	struct tm_meminfo mem;		/* read with the sockets (TM_SNAP_TCP) */
 };
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups);
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned int what);
 
 /* cgroup.c: records per cgroup, made while tcp.c walks */
 struct sock;
+#define TM_SOCK_OBJS	8	/* objects one socket brings: sock, inode, dentry, file, epoll */
+
+/* one socket, added to an accumulator by tm_acc_add_sock(): only what it has */
 struct tm_sock_info {
 	int family;
 	int slot;
 	enum tm_holder holder;
 	struct cgroup *cgrp;		/* NULL for minisocks */
 	struct tm_charge own;		/* the sock object's own charge */
-	struct tm_state_acc one;	/* this socket alone */
+	u64 rmem;
+	u64 wmem_queued;
+	u64 fwd_alloc;
+	int nr_objs;			/* objects whose charge was read */
+	u8 type[TM_SOCK_OBJS];		/* enum tm_type of each */
+	u8 vec[TM_SOCK_OBJS];		/* 1: in a slab with an objcg vector of its own */
+	u8 charged[TM_SOCK_OBJS];	/* 1: charged to a memcg */
 };
 
 int tm_cg_begin(struct tm_tcp *t);
@@ -306,6 +316,8 @@ void tm_cg_add_bucket(struct tm_tcp *t, unsigned int netns, const struct tm_char
 int tm_cg_end(struct tm_tcp *t);
 void tm_cg_free(struct tm_tcp *t);
 void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a);
+void tm_acc_add_sock(struct tm_state_acc *to, const struct tm_sock_info *si);
+void tm_sock_obj(struct tm_sock_info *si, enum tm_type t, bool vec, bool charged);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
@@ -323,7 +335,10 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_ZONES	0x2
 #define TM_SNAP_TCP	0x4
 #define TM_SNAP_CGROUPS	0x8	/* with TM_SNAP_TCP: the per-cgroup records */
-#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_CGROUPS)
+/* with TM_SNAP_TCP: the sockets in the tables; without, the bind buckets only */
+#define TM_SNAP_SOCKETS	0x20
+#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS | \
+			 TM_SNAP_CGROUPS)
 /* free lists per migratetype: walked under zone->lock, only for the file printing them */
 #define TM_SNAP_PAGETYPES	0x10
 

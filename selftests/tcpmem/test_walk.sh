@@ -37,7 +37,8 @@ well_formed()
 	if awk '
 	NR == 1 { ok = $1 ~ /^snapshots=[0-9]+$/ && $2 ~ /^file=[-a-z_]+$/ &&
 		  $3 ~ /^sections=[-a-z,]+$/ && $4 ~ /^take_ns=[0-9]+$/ &&
-		  $5 ~ /^render_calls=[0-9]+$/ && $6 ~ /^ehash_sockets=[0-9]+$/ && NF == 6; next }
+		  $5 ~ /^render_calls=[0-9]+$/ && $6 ~ /^ehash_sockets=[0-9]+$/ &&
+		  $7 ~ /^owners_walked=[01]$/ && NF == 7; next }
 	NR >= 2 && NR <= 10 { split("caches zones netns ehash lhash2 bhash bhash2 cgroups render", p, " ")
 		  ok = ok && $1 == "phase=" p[NR - 1] && $2 ~ /^ns=[0-9]+$/ && NF == 2; next }
 	NR >= 11 && NR <= 14 { split("bucket_lock list_lock zone_lock irqs_off", h, " ")
@@ -83,7 +84,9 @@ ss_n=$(ss -tanH | awk '$1 != "LISTEN" && $1 != "UNCONN" && $1 != "CLOSE"' | wc -
 well_formed "/proc/tcpmem"
 expect "/proc/tcpmem" snapshots -eq 1
 expect "/proc/tcpmem" file = tcpmem
-expect "/proc/tcpmem" sections = caches,zones,tcp,cgroups
+expect "/proc/tcpmem" sections = caches,zones,tcp,sockets,cgroups
+# every socket is in a lookup table: no bhash2 owner list to walk
+expect "/proc/tcpmem" owners_walked -eq 0
 expect "/proc/tcpmem" ehash_sockets -eq "$ss_n"
 expect "/proc/tcpmem" render_calls -ge 1
 # bhash2: none before 6.1
@@ -105,13 +108,33 @@ fi
 # reading walk takes no snapshot
 cat $W > /tmp/tm_w
 expect "walk read twice" snapshots -eq 1
+
+# the bind buckets only: no socket walked
+cat $TM_DBG/shared > /dev/null
+cat $W > /tmp/tm_w
+well_formed "debugfs shared"
+expect "debugfs shared" file = shared
+expect "debugfs shared" sections = caches,tcp
+expect "debugfs shared" ehash_sockets -eq 0
+expect "debugfs shared" ehash_ns -eq 0
+expect "debugfs shared" lhash2_ns -eq 0
+expect "debugfs shared" owners_walked -eq 0
+expect "debugfs shared" bhash_ns -gt 0
+tm_tcpload_stop
+
+# a socket bound and in no lookup table: the owner lists are walked
+tm_tcpload -R -p 25500 est:10 bound:5 || echo "bad tcpload could not bind its sockets" >> $V
+cat $TM_DBG/states > /dev/null
+cat $W > /tmp/tm_w
+expect "debugfs states, 5 bound sockets" sections = caches,zones,tcp,sockets
+expect "debugfs states, 5 bound sockets" owners_walked -eq 1
 tm_tcpload_stop
 
 # a file that takes the caches only: no zone, socket or cgroup phase
 cat $TM_DBG/caches > /dev/null
 cat $W > /tmp/tm_w
 well_formed "debugfs caches"
-expect "debugfs caches" snapshots -eq 2
+expect "debugfs caches" snapshots -eq 4
 expect "debugfs caches" file = caches
 expect "debugfs caches" sections = caches
 expect "debugfs caches" caches_ns -gt 0
