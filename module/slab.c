@@ -455,10 +455,10 @@ static void tm_read_partial(const void *n, struct tm_node_stat *ns, struct tm_wa
 	struct list_head *head = tm_at(n, TM_KN_PARTIAL), *pos;
 	u32 loff = tm_layout.m[TM_SL_SLAB_LIST].offset;
 	unsigned long flags, x = 0, scanned = 0;
-	u64 t0 = ktime_get_ns(), t1;
+	u64 t0 = tm_hold_clock(), t1;
 
 	spin_lock_irqsave(lock, flags);
-	t1 = ktime_get_ns();
+	t1 = tm_hold_clock();
 	/* nr_partial changes with the list, under list_lock */
 	ns->partial = tm_rd(n, TM_KN_NR_PARTIAL);
 	list_for_each(pos, head) {

@@ -229,7 +229,7 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();
 		spin_lock_bh(lock);
-		t0 = ktime_get_ns();
+		t0 = tm_hold_clock();
 		sk_nulls_for_each(sk, node, &head->chain) {
 			tm_count_ehash_sk(w, sk);
 			n++;
@@ -266,7 +266,7 @@ static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();
 		spin_lock(&ilb->lock);
-		t0 = ktime_get_ns();
+		t0 = tm_hold_clock();
 		tm_lhash_bucket_walk(ilb, tm_count_listener, w);
 		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock(&ilb->lock);
@@ -310,7 +310,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the buckets' objcgs and memcgs */
 		spin_lock_bh(&head->lock);
-		t0 = ktime_get_ns();
+		t0 = tm_hold_clock();
 		hlist_for_each_entry(tb, &head->chain, node) {
 			struct tm_netns *ns = tm_netns_of(w, ib_net(tb));
 			struct tm_charge ch;
@@ -339,7 +339,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the owners' sockets and files */
 		spin_lock_bh(&head->lock);
-		t0 = ktime_get_ns();
+		t0 = tm_hold_clock();
 		hlist_for_each_entry(tb2, &head->chain, node) {
 			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
 			struct tm_charge ch;

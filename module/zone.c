@@ -53,9 +53,9 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, boo
 	z->high = data_race(high_wmark_pages(zone));	/* + watermark_boost */
 
 	/* buddyinfo: all orders in one hold, as frag_show_print() */
-	t0 = ktime_get_ns();
+	t0 = tm_hold_clock();
 	spin_lock_irqsave(&zone->lock, flags);
-	t1 = ktime_get_ns();
+	t1 = tm_hold_clock();
 	for (o = 0; o < TM_NR_ORDERS; o++)
 		/* under zone->lock; data_race() as 7.2's frag_show_print() */
 		z->nr_free[o] = data_race(zone->free_area[o].nr_free);
@@ -71,9 +71,9 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, boo
 			struct list_head *pos;
 			unsigned long n = 0;
 
-			t0 = ktime_get_ns();
+			t0 = tm_hold_clock();
 			spin_lock_irqsave(&zone->lock, flags);
-			t1 = ktime_get_ns();
+			t1 = tm_hold_clock();
 			list_for_each(pos, &zone->free_area[o].free_list[mt]) {
 				if (++n >= TM_PAGETYPE_CAP) {
 					z->mt_overflow[mt][o] = true;
