@@ -329,6 +329,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 	}
 	tm_phase_end(w, TM_PH_BHASH);
 #ifdef TM_HAVE_BHASH2
+	w->wt->owners_walked = w->owners;
 	for (i = 0; i < h->bhash_size; i++) {
 		struct inet_bind_hashbucket *head = &h->bhash2[i];
 		struct inet_bind2_bucket *tb2;
@@ -476,7 +477,6 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 	 */
 	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 	w.owners = sockets && t->allocated > t->hashed_full;
-	snap->time.owners_walked = w.owners;
 	if (nseen)
 		tm_walk_bhash(&w, seen[0]);
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
