@@ -47,6 +47,31 @@ void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a)
 	}
 }
 
+/* the object of type @t one socket holds, and its charge */
+void tm_sock_obj(struct tm_sock_info *si, enum tm_type t, bool vec, bool charged)
+{
+	if (WARN_ON_ONCE(si->nr_objs == TM_SOCK_OBJS))
+		return;
+	si->type[si->nr_objs] = t;
+	si->vec[si->nr_objs] = vec;
+	si->charged[si->nr_objs++] = charged;
+}
+
+/* one socket (or bind bucket): what tm_acc_add() of its own accumulator adds */
+void tm_acc_add_sock(struct tm_state_acc *to, const struct tm_sock_info *si)
+{
+	int i;
+
+	to->n[si->holder]++;
+	to->rmem += si->rmem;
+	to->wmem_queued += si->wmem_queued;
+	to->fwd_alloc += si->fwd_alloc;
+	for (i = 0; i < si->nr_objs; i++) {
+		to->vec[si->type[i]] += si->vec[i];
+		to->charged[si->type[i]] += si->charged[i];
+	}
+}
+
 int tm_cg_begin(struct tm_tcp *t)
 {
 	struct tm_cg_table *g;
@@ -138,7 +163,7 @@ void tm_cg_add(struct tm_tcp *t, unsigned int netns, const struct tm_sock_info *
 		r = &g->rec[TM_CG_MAX];
 		t->cg_overflow++;
 	}
-	tm_acc_add(&r->acc, &si->one);
+	tm_acc_add_sock(&r->acc, si);
 }
 
 /*
@@ -157,9 +182,7 @@ void tm_cg_add_bucket(struct tm_tcp *t, unsigned int netns, const struct tm_char
 		.own = *ch,
 	};
 
-	si.one.n[TM_H_MINI] = 1;
-	si.one.vec[type] = si.own.vec;
-	si.one.charged[type] = si.own.state == TM_CH_MEMCG;
+	tm_sock_obj(&si, type, si.own.vec, si.own.state == TM_CH_MEMCG);
 	tm_cg_add(t, netns, &si);
 }
 

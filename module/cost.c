@@ -5,6 +5,8 @@
  */
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/string.h>
 
 #include "tcpmem/model.h"
 
@@ -251,22 +253,6 @@ u64 tm_acc_slab_bytes(const struct tm_snapshot *snap, int family, int slot,
 	return div_u64(milli + tm_acc_vec_milli(snap, a) + 500, 1000);
 }
 
-/*
- * of tm_acc_slab_bytes(), thousandths: the objects in SLAB_RECLAIM_ACCOUNT
- * caches (SReclaimable); the vectors are plain kmalloc, never reclaimable
- */
-static u64 tm_acc_reclaim_milli(const struct tm_snapshot *snap, int family, int slot,
-				const struct tm_state_acc *a)
-{
-	u64 milli = 0;
-	int h;
-
-	for (h = 0; h < TM_NR_HOLDERS; h++)
-		if (a->n[h])
-			milli += a->n[h] * tm_set_milli_of(snap, family, slot, h, true);
-	return milli;
-}
-
 /* of tm_acc_slab_bytes(): the objcg vectors' share, rounded */
 u64 tm_acc_vec_bytes(const struct tm_snapshot *snap, const struct tm_state_acc *a)
 {
@@ -308,13 +294,50 @@ u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns, int
  * netns, family and state, each rounded as debugfs states prints it, so the
  * total is exactly the sum of that file's slab_bytes and shared's bytes.
  */
+/* tm_acc_slab_bytes() of many accumulators of one family and slot: each set once */
+struct tm_slot_milli {
+	const struct tm_snapshot *snap;
+	int family;
+	int slot;
+	unsigned int have;		/* bit h: set[h] and rec[h] are computed */
+	u64 set[TM_NR_HOLDERS];		/* tm_set_milli() per holder */
+	u64 rec[TM_NR_HOLDERS];		/* of it, in SLAB_RECLAIM_ACCOUNT caches */
+	const u64 *vec;			/* tm_vec_milli() per type, 0 where absent */
+};
+
+/* tm_acc_slab_bytes(); its reclaimable part added to *@rec_milli */
+static u64 tm_acc_slab_bytes_sm(struct tm_slot_milli *sm, const struct tm_state_acc *a,
+				u64 *rec_milli)
+{
+	u64 milli = 0;
+	int h, t;
+
+	for (h = 0; h < TM_NR_HOLDERS; h++) {
+		if (!a->n[h])
+			continue;
+		if (!(sm->have & BIT(h))) {
+			sm->set[h] = tm_set_milli(sm->snap, sm->family, sm->slot, h);
+			sm->rec[h] = tm_set_milli_of(sm->snap, sm->family, sm->slot, h, true);
+			sm->have |= BIT(h);
+		}
+		milli += a->n[h] * sm->set[h];
+		/* the vectors are plain kmalloc: never reclaimable */
+		*rec_milli += a->n[h] * sm->rec[h];
+	}
+	for (t = 0; t < TM_NR_TYPES; t++)
+		milli += a->vec[t] * sm->vec[t];
+	return div_u64(milli + 500, 1000);
+}
+
 void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	u64 rec_milli = 0;
+	u64 vec[TM_NR_TYPES], rec_milli = 0;
 	int slot, f, i, k, b;
 
 	memset(h, 0, sizeof(*h));
+	for (i = 0; i < TM_NR_TYPES; i++)
+		vec[i] = snap->cache[i].present ? tm_vec_milli(&snap->cache[i]) : 0;
 	for (i = 0; i < t->nr_netns; i++) {
 		for (b = 0; b < 2; b++) {
 			u64 bytes = tm_bind_bytes(snap, &t->netns[i], b);
@@ -329,12 +352,15 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 		u64 bytes = 0;
 
 		for (f = 0; f < TM_NR_FAMILIES; f++) {
+			struct tm_slot_milli sm = {
+				.snap = snap, .family = f, .slot = slot, .vec = vec,
+			};
+
 			for (i = 0; i < t->nr_netns; i++) {
 				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
 
 				n += tm_acc_sockets(a);
-				bytes += tm_acc_slab_bytes(snap, f, slot, a);
-				rec_milli += tm_acc_reclaim_milli(snap, f, slot, a);
+				bytes += tm_acc_slab_bytes_sm(&sm, a, &rec_milli);
 			}
 		}
 		h->sockets += bytes;
@@ -372,48 +398,58 @@ u64 tm_cg_slab_bytes(const struct tm_snapshot *snap, const struct tm_cg_rec *r)
 		       r->acc.vec[t] * tm_vec_milli(c) + 500, 1000);
 }
 
+static int tm_cg_by_path(const void *a, const void *b)
+{
+	const struct tm_cg_key *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : x->idx - y->idx;
+}
+
+static int tm_cg_by_slab(const void *a, const void *b)
+{
+	const struct tm_cg_key *x = a, *y = b;
+
+	if (x->slab != y->slab)
+		return x->slab > y->slab ? -1 : 1;
+	return x->idx - y->idx;
+}
+
 /*
- * Group the per-cgroup records by creating cgroup: @lead[i] is the first
- * record of record i's cgroup, @slab[lead] the slab bytes of the group.
- * The overflow record is a group of its own.
+ * Group the per-cgroup records by creating cgroup (the path, "-" for none;
+ * records are sorted by netns first, so one cgroup's records are apart):
+ * sorted by path, each record's group is the first record of its run; the
+ * overflow record is a group of its own. Then the groups by slab bytes,
+ * most first, the first record first among equals. O(n log n).
  */
-void tm_cg_group(const struct tm_snapshot *snap, int *lead, u64 *slab)
+void tm_cg_rank(const struct tm_snapshot *snap, struct tm_cg_rank *r)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	int i, j;
+	int i, n = 0;
 
 	for (i = 0; i < t->nr_cg; i++) {
-		const struct tm_cg_rec *r = &t->cg[i];
-
-		lead[i] = i;
-		for (j = 0; j < i; j++)
-			if (lead[j] == j && !t->cg[j].overflow && !r->overflow &&
-			    !strcmp(t->cg[j].cg_path ?: "-", r->cg_path ?: "-"))
-				break;
-		if (j < i)
-			lead[i] = j;
-		slab[lead[i]] += r->overflow ? 0 : tm_cg_slab_bytes(snap, r);
+		r->lead[i] = i;
+		if (t->cg[i].overflow)
+			continue;
+		r->key[n].path = t->cg[i].cg_path ?: "-";
+		r->key[n++].idx = i;
 	}
-}
-
-/* the group not yet taken with the most slab bytes, or -1 */
-int tm_cg_best(const struct tm_tcp *t, const int *lead, const u64 *slab)
-{
-	int i, best = -1;
-
+	sort(r->key, n, sizeof(*r->key), tm_cg_by_path, NULL);
+	for (i = 1; i < n; i++)
+		if (!strcmp(r->key[i].path, r->key[i - 1].path))
+			r->lead[r->key[i].idx] = r->lead[r->key[i - 1].idx];
 	for (i = 0; i < t->nr_cg; i++)
-		if (lead[i] == i && (best < 0 || slab[i] > slab[best]))
-			best = i;
-	return best;
-}
-
-/* take group @best out of the ranking */
-void tm_cg_drop(const struct tm_tcp *t, int *lead, int best)
-{
-	int i;
-
-	for (i = 0; i < t->nr_cg; i++)
-		if (lead[i] == best && i != best)
-			lead[i] = -1;
-	lead[best] = -1;
+		if (!t->cg[i].overflow)
+			r->slab[r->lead[i]] += tm_cg_slab_bytes(snap, &t->cg[i]);
+	n = 0;
+	for (i = 0; i < t->nr_cg; i++) {
+		if (r->lead[i] != i)
+			continue;
+		r->key[n].slab = r->slab[i];
+		r->key[n++].idx = i;
+	}
+	sort(r->key, n, sizeof(*r->key), tm_cg_by_slab, NULL);
+	for (i = 0; i < n; i++)
+		r->order[i] = r->key[i].idx;
+	r->nr = n;
 }

@@ -17,6 +17,17 @@ static int layout_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(layout);
 
+/* what the last snapshot cost: copied out, then printed, no lock held */
+static int walk_show(struct seq_file *m, void *v)
+{
+	struct tm_walk_time wt;
+	u64 seq = tm_walk_time_last(&wt);
+
+	tm_dbg_walk(m, &wt, seq);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(walk);
+
 /* Snapshot-backed files: the snapshot is taken at open, freed at release. */
 #define TM_SNAPSHOT_FILE(name, what)						\
 static int name##_show(struct seq_file *m, void *v)			\
@@ -43,11 +54,12 @@ TM_SNAPSHOT_FILE(buddy, TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(pagetypes, TM_SNAP_PAGETYPES);
 TM_SNAPSHOT_FILE(orders, TM_SNAP_CACHES | TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(nodes, TM_SNAP_CACHES | TM_SNAP_ZONES);
-TM_SNAPSHOT_FILE(states, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP);
+TM_SNAPSHOT_FILE(states, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS);
 TM_SNAPSHOT_FILE(objects, TM_SNAP_CACHES);
+/* the bind buckets: no socket walked */
 TM_SNAPSHOT_FILE(shared, TM_SNAP_CACHES | TM_SNAP_TCP);
-TM_SNAPSHOT_FILE(totals, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP);
-TM_SNAPSHOT_FILE(cgroups, TM_SNAP_CACHES | TM_SNAP_TCP | TM_SNAP_CGROUPS);
+TM_SNAPSHOT_FILE(totals, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS);
+TM_SNAPSHOT_FILE(cgroups, TM_SNAP_CACHES | TM_SNAP_TCP | TM_SNAP_SOCKETS | TM_SNAP_CGROUPS);
 
 int tm_debugfs_init(void)
 {
@@ -75,6 +87,7 @@ int tm_debugfs_init(void)
 	debugfs_create_file("shared", 0400, tm_dir, NULL, &shared_fops);
 	debugfs_create_file("totals", 0400, tm_dir, NULL, &totals_fops);
 	debugfs_create_file("cgroups", 0400, tm_dir, NULL, &cgroups_fops);
+	debugfs_create_file("walk", 0400, tm_dir, NULL, &walk_fops);
 	return 0;
 }
 

@@ -17,14 +17,18 @@ static struct proc_dir_entry *tm_proc;
 static int tm_proc_show(struct seq_file *m, void *v)
 {
 	const struct tm_snapshot *snap = m->private;
+	struct tm_cg_rank rank;
 
 	seq_printf(m, "tcpmem %d kernel %s page %lu nodes %u netns ", TM_FORMAT_VERSION,
 		   init_utsname()->release, PAGE_SIZE, num_online_nodes());
 	tm_show_netns_visible(m, &snap->tcp);
 	seq_putc(m, '\n');
-	tm_show_headline(m, snap);
+	/* the cgroups ranked once, for the headline and their section */
+	tm_cg_rank_get(snap, &rank);
+	tm_show_headline(m, snap, &rank);
 	tm_show_states(m, snap);
-	tm_show_cgroups(m, snap);
+	tm_show_cgroups(m, snap, &rank);
+	tm_cg_rank_free(&rank);
 	tm_show_caches(m, snap);
 	tm_show_zones(m, snap);
 	return 0;

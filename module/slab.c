@@ -457,14 +457,16 @@ static void tm_read_sheaves(const void *s, struct tm_cache_stat *c)
  * partial slabs fire the NMI watchdog there. So before 6.10 a node above
  * the threshold is approximate here and exact in /proc/slabinfo.
  */
-static void tm_read_partial(const void *n, struct tm_node_stat *ns)
+static void tm_read_partial(const void *n, struct tm_node_stat *ns, struct tm_walk_time *wt)
 {
 	spinlock_t *lock = tm_at(n, TM_KN_LIST_LOCK);
 	struct list_head *head = tm_at(n, TM_KN_PARTIAL), *pos;
 	u32 loff = tm_layout.m[TM_SL_SLAB_LIST].offset;
 	unsigned long flags, x = 0, scanned = 0;
+	u64 t0 = tm_hold_clock(), t1;
 
 	spin_lock_irqsave(lock, flags);
+	t1 = tm_hold_clock();
 	/* nr_partial changes with the list, under list_lock */
 	ns->partial = tm_rd(n, TM_KN_NR_PARTIAL);
 	list_for_each(pos, head) {
@@ -487,7 +489,9 @@ static void tm_read_partial(const void *n, struct tm_node_stat *ns)
 		x = min_t(unsigned long, x, atomic_long_read(tm_at(n, TM_KN_TOTAL_OBJECTS)));
 		ns->approx = true;
 	}
+	tm_hold_end(wt, TM_HOLD_LIST, t1);
 	spin_unlock_irqrestore(lock, flags);
+	tm_hold_end(wt, TM_HOLD_IRQS_OFF, t0);
 	ns->partial_free = x;
 	ns->exact = !ns->approx;
 	ns->partial_free_exact = ns->exact ? x : 0;
@@ -537,7 +541,7 @@ static void tm_read_orders(const void *n, u32 oo_objs, u32 min_objs, struct tm_n
 }
 
 /* Everything /proc/slabinfo shows for @s, and more. Under slab_mutex. */
-static void tm_read_cache(const void *s, struct tm_cache_stat *c)
+static void tm_read_cache(const void *s, struct tm_cache_stat *c, struct tm_walk_time *wt)
 {
 	u32 oo = tm_rd(s, TM_KC_OO), min = tm_rd(s, TM_KC_MIN);
 	int nid;
@@ -562,7 +566,7 @@ static void tm_read_cache(const void *s, struct tm_cache_stat *c)
 			continue;
 		ns->present = true;
 		tm_read_orders(n, c->objperslab, c->min_objperslab, ns);
-		tm_read_partial(n, ns);
+		tm_read_partial(n, ns, wt);
 		c->num_slabs += ns->slabs;
 		c->num_objs += ns->objs;
 		c->slabs_hi += ns->slabs_hi;
@@ -728,6 +732,7 @@ out_free:
 
 int tm_snapshot_caches(struct tm_snapshot *snap)
 {
+	u64 t0 = ktime_get_ns();
 	int i;
 
 	snap->nr_caches = TM_NR_TYPES + tm_nr_extra;
@@ -756,10 +761,11 @@ int tm_snapshot_caches(struct tm_snapshot *snap)
 		if (!s)
 			continue;
 		c->present = true;
-		tm_read_cache(s, c);
+		tm_read_cache(s, c, &snap->time);
 	}
 	mutex_unlock(tm_slab_mutex);
 	tm_read_aliases(snap);
+	snap->time.phase_ns[TM_PH_CACHES] = ktime_get_ns() - t0;
 	return 0;
 }
 

@@ -70,6 +70,9 @@ struct tm_walk {
 	struct net **nets;		/* visible to the reader; sorted, parallel to t->netns */
 	const struct net *last;		/* the netns of the socket before */
 	struct tm_netns *last_ns;
+	struct tm_walk_time *wt;	/* phases and lock holds of this snapshot */
+	bool owners;			/* walk the bhash2 owners for bound-only sockets */
+	u64 t0;				/* start of the phase under way */
 };
 
 static int tm_cmp_ptr(const void *a, const void *b)
@@ -92,6 +95,15 @@ static struct tm_netns *tm_netns_of(struct tm_walk *w, const struct net *net)
 	return w->last_ns;
 }
 
+/* phase @p ends now, and the next one begins */
+static void tm_phase_end(struct tm_walk *w, enum tm_phase p)
+{
+	u64 now = ktime_get_ns();
+
+	w->wt->phase_ns[p] = now - w->t0;
+	w->t0 = now;
+}
+
 static int tm_family(const struct sock *sk)
 {
 	return sk->sk_family == AF_INET6 ? TM_INET6 : TM_INET;
@@ -102,8 +114,7 @@ static void tm_charge_of(struct tm_sock_info *si, const void *obj, enum tm_type 
 			 struct tm_charge *ch)
 {
 	tm_obj_charge(obj, t, ch);
-	si->one.vec[t] += ch->vec;
-	si->one.charged[t] += ch->state == TM_CH_MEMCG;
+	tm_sock_obj(si, t, ch->vec, ch->state == TM_CH_MEMCG);
 }
 
 /*
@@ -126,18 +137,15 @@ static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct 
 		static const enum tm_type ep[] = { TM_T_EPI, TM_T_PWQ, TM_T_EP_HEAD };
 		int i;
 
-		for (i = 0; i < ARRAY_SIZE(ep); i++) {
-			si->one.vec[ep[i]] += fch.vec;
-			si->one.charged[ep[i]] += fch.state == TM_CH_MEMCG;
-		}
+		for (i = 0; i < ARRAY_SIZE(ep); i++)
+			tm_sock_obj(si, ep[i], fch.vec, fch.state == TM_CH_MEMCG);
 	}
 }
 
 /* One socket's record: its state accumulator, and its cgroup's. */
 static void tm_account(struct tm_walk *w, struct tm_netns *ns, struct tm_sock_info *si)
 {
-	si->one.n[si->holder] = 1;
-	tm_acc_add(&ns->acc[si->family][si->slot], &si->one);
+	tm_acc_add_sock(&ns->acc[si->family][si->slot], si);
 	if (w->t->cgt)
 		tm_cg_add(w->t, ns->inum, si);
 }
@@ -158,9 +166,9 @@ static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 		si.holder = tm_file_watched(file) ? TM_H_FILE_EPOLL : TM_H_FILE;
 	else
 		si.holder = TM_H_KERNEL;
-	si.one.rmem = atomic_read(&sk->sk_rmem_alloc);
-	si.one.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
-	si.one.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
+	si.rmem = atomic_read(&sk->sk_rmem_alloc);
+	si.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	si.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
 	/* the creating task's cgroup v2; the socket holds a reference to it */
 	si.cgrp = tm_sock_cgroup(sk);
 	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
@@ -205,7 +213,9 @@ static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
 
 static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 {
+	unsigned long n = 0;
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i <= h->ehash_mask; i++) {
 		struct inet_ehash_bucket *head = &h->ehash[i];
@@ -219,11 +229,16 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();
 		spin_lock_bh(lock);
-		sk_nulls_for_each(sk, node, &head->chain)
+		t0 = tm_hold_clock();
+		sk_nulls_for_each(sk, node, &head->chain) {
 			tm_count_ehash_sk(w, sk);
+			n++;
+		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(lock);
 		rcu_read_unlock();
 	}
+	w->wt->ehash_sockets += n;
 }
 
 static void tm_count_listener(struct sock *sk, void *arg)
@@ -240,15 +255,20 @@ static void tm_count_listener(struct sock *sk, void *arg)
 static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 {
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i <= h->lhash2_mask; i++) {
 		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
 
 		if ((i % TM_BATCH) == TM_BATCH - 1)
 			cond_resched();
+		if (tm_lhash_bucket_empty(ilb))
+			continue;
 		rcu_read_lock();
 		spin_lock(&ilb->lock);
+		t0 = tm_hold_clock();
 		tm_lhash_bucket_walk(ilb, tm_count_listener, w);
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock(&ilb->lock);
 		rcu_read_unlock();
 	}
@@ -278,6 +298,7 @@ static void __maybe_unused tm_count_bound(struct sock *sk, void *arg)
 static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 {
 	unsigned int i;
+	u64 t0;
 
 	for (i = 0; i < h->bhash_size; i++) {
 		struct inet_bind_hashbucket *head = &h->bhash[i];
@@ -289,6 +310,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the buckets' objcgs and memcgs */
 		spin_lock_bh(&head->lock);
+		t0 = tm_hold_clock();
 		hlist_for_each_entry(tb, &head->chain, node) {
 			struct tm_netns *ns = tm_netns_of(w, ib_net(tb));
 			struct tm_charge ch;
@@ -301,10 +323,13 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, ns->inum, &ch, false);
 		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(&head->lock);
 		rcu_read_unlock();
 	}
+	tm_phase_end(w, TM_PH_BHASH);
 #ifdef TM_HAVE_BHASH2
+	w->wt->owners_walked = w->owners;
 	for (i = 0; i < h->bhash_size; i++) {
 		struct inet_bind_hashbucket *head = &h->bhash2[i];
 		struct inet_bind2_bucket *tb2;
@@ -315,6 +340,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			continue;
 		rcu_read_lock();	/* for the owners' sockets and files */
 		spin_lock_bh(&head->lock);
+		t0 = tm_hold_clock();
 		hlist_for_each_entry(tb2, &head->chain, node) {
 			struct tm_bound b = { w, tm_netns_of(w, read_pnet(&tb2->ib_net)) };
 			struct tm_charge ch;
@@ -326,11 +352,14 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			b.ns->bind2_vec += ch.vec;
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, b.ns->inum, &ch, true);
-			tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
+			if (w->owners)
+				tm_bhash2_owners_walk(tb2, tm_count_bound, &b);
 		}
+		tm_hold_end(w->wt, TM_HOLD_BUCKET, t0);
 		spin_unlock_bh(&head->lock);
 		rcu_read_unlock();
 	}
+	tm_phase_end(w, TM_PH_BHASH2);
 #endif
 }
 
@@ -387,19 +416,22 @@ static int tm_count_netns(void)
 	return n;
 }
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups)
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned int what)
 {
+	bool cgroups = what & TM_SNAP_CGROUPS, sockets = what & TM_SNAP_SOCKETS;
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
-	struct tm_walk w = { .t = t };
+	struct tm_walk w = { .t = t, .wt = &snap->time };
 	int n, nseen = 0, i, k, ret = 0;
+	u64 t0;
 
 	if (cgroups) {
 		ret = tm_cg_begin(t);
 		if (ret)
 			return ret;
 	}
+	w.t0 = ktime_get_ns();
 	/* room for the netns there are now, and some made meanwhile */
 	n = tm_count_netns();
 	n += n / 8 + 8;
@@ -426,15 +458,27 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgro
 			continue;
 		seen[nseen++] = seen[i];
 	}
-	for (k = 0; k < nseen; k++) {
-		tm_walk_ehash(&w, seen[k]);
-		cond_resched();
+	tm_phase_end(&w, TM_PH_NETNS);
+	if (sockets) {
+		for (k = 0; k < nseen; k++) {
+			tm_walk_ehash(&w, seen[k]);
+			cond_resched();
+		}
+		tm_phase_end(&w, TM_PH_EHASH);
+		/* the listening and bind hashes: shared by all (a child copies them) */
+		if (nseen)
+			tm_walk_lhash(&w, seen[0]);
+		tm_phase_end(&w, TM_PH_LHASH2);
 	}
-	/* the listening and bind hashes: shared by all (a child copies them) */
-	if (nseen) {
-		tm_walk_lhash(&w, seen[0]);
+	/*
+	 * A socket bound but in no lookup table is one of sockets_allocated
+	 * that the established and listening hashes did not hold: when they
+	 * held every one, the bhash2 owner lists have none to find.
+	 */
+	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
+	w.owners = sockets && t->allocated > t->hashed_full;
+	if (nseen)
 		tm_walk_bhash(&w, seen[0]);
-	}
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
 	t->own_inum = own->ns.inum;
 out:
@@ -444,14 +488,16 @@ out:
 	kvfree(w.nets);
 	/* outside every lock: paths resolved, references dropped */
 	if (t->cgt) {
-		int r = tm_cg_end(t);
+		int r;
 
+		t0 = ktime_get_ns();
+		r = tm_cg_end(t);
+		snap->time.phase_ns[TM_PH_CGROUPS] = ktime_get_ns() - t0;
 		ret = ret ?: r;
 	}
 	if (ret)
 		return ret;
 
-	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 	for (i = 0; i < 3; i++)
 		t->tcp_mem_pages[i] = READ_ONCE(tcp_prot.sysctl_mem[i]);
 	t->tcp_mem_allocated = atomic_long_read(tcp_prot.memory_allocated);

@@ -443,45 +443,65 @@ static void tm_seq_path(struct seq_file *m, const char *s)
 	}
 }
 
+void tm_cg_rank_free(struct tm_cg_rank *r)
+{
+	kvfree(r->lead);
+	kvfree(r->slab);
+	kvfree(r->order);
+	kvfree(r->key);
+	memset(r, 0, sizeof(*r));
+}
+
+/* the cgroups ranked once per read; @r->lead NULL when out of memory */
+void tm_cg_rank_get(const struct tm_snapshot *snap, struct tm_cg_rank *r)
+{
+	int n = snap->tcp.nr_cg;
+
+	memset(r, 0, sizeof(*r));
+	if (!n)
+		return;
+	r->lead = kvcalloc(n, sizeof(*r->lead), GFP_KERNEL_ACCOUNT);
+	r->slab = kvcalloc(n, sizeof(*r->slab), GFP_KERNEL_ACCOUNT);
+	r->order = kvcalloc(n, sizeof(*r->order), GFP_KERNEL_ACCOUNT);
+	r->key = kvcalloc(n, sizeof(*r->key), GFP_KERNEL_ACCOUNT);
+	if (!r->lead || !r->slab || !r->order || !r->key) {
+		tm_cg_rank_free(r);
+		return;
+	}
+	tm_cg_rank(snap, r);
+}
+
 /* the TM_TOP creating cgroups whose sockets hold the most slab bytes */
-static void tm_show_top_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+static void tm_show_top_cgroups(struct seq_file *m, const struct tm_snapshot *snap,
+				const struct tm_cg_rank *r)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	int *lead, k, best;
+	int k, best;
 	char b[32];
-	u64 *slab;
 
 	if (!t->nr_cg)
 		return;		/* no records: no sockets, or no cgroups in this file */
-	lead = kvcalloc(t->nr_cg, sizeof(*lead), GFP_KERNEL_ACCOUNT);
-	slab = kvcalloc(t->nr_cg, sizeof(*slab), GFP_KERNEL_ACCOUNT);
 	seq_puts(m, "top cgroups:");
-	if (!lead || !slab) {
+	if (!r->lead) {
 		seq_puts(m, " (unavailable: out of memory)\n");
-		goto out;
+		return;
 	}
-	tm_cg_group(snap, lead, slab);
-	for (k = 0; k < TM_TOP; k++) {
-		best = tm_cg_best(t, lead, slab);
-		if (best < 0)
-			break;
+	for (k = 0; k < TM_TOP && k < r->nr; k++) {
+		best = r->order[k];
 		seq_puts(m, k ? ", " : " ");
 		if (t->cg[best].overflow)
 			seq_puts(m, "overflow");
 		else
 			tm_seq_path(m, t->cg[best].cg_path);
-		tm_human(b, sizeof(b), slab[best]);
+		tm_human(b, sizeof(b), r->slab[best]);
 		seq_printf(m, " %s", b);
-		tm_cg_drop(t, lead, best);
 	}
 	seq_putc(m, '\n');
-out:
-	kvfree(lead);
-	kvfree(slab);
 }
 
 /* The answer first: what TCP holds in slab, its share, where most of it is. */
-void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
+void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap,
+		      const struct tm_cg_rank *rank)
 {
 	const struct tm_meminfo *mem = &snap->mem;
 	u64 slab = mem->sreclaimable + mem->sunreclaim;
@@ -507,7 +527,7 @@ void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap)
 			   tm_slot_label(h.top[k].slot), b, h.top[k].n);
 	}
 	seq_puts(m, h.nr_top ? "\n" : " none\n");
-	tm_show_top_cgroups(m, snap);
+	tm_show_top_cgroups(m, snap, rank);
 }
 
 void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
@@ -770,11 +790,11 @@ void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
 #define TM_TOP_CGROUPS	20
 
 /* /proc/tcpmem: the cgroups whose sockets hold the most slab bytes */
-void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap,
+		     const struct tm_cg_rank *rank)
 {
 	const struct tm_tcp *t = &snap->tcp;
-	int *lead, i, j, k;
-	u64 *slab;
+	int i, j, k;
 
 	seq_printf(m, "\ncgroups: the %d cgroups whose sockets hold the most slab bytes\n",
 		   TM_TOP_CGROUPS);
@@ -782,28 +802,22 @@ void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
 		seq_puts(m, "(no sockets)\n");
 		return;
 	}
-	lead = kvcalloc(t->nr_cg, sizeof(*lead), GFP_KERNEL);
-	slab = kvcalloc(t->nr_cg, sizeof(*slab), GFP_KERNEL);
-	if (!lead || !slab) {
+	if (!rank->lead) {
 		seq_puts(m, "(unavailable: out of memory)\n");
-		goto out;
+		return;
 	}
-	tm_cg_group(snap, lead, slab);
 	seq_printf(m, "%9s %9s %9s %8s  %-40s %s\n", "slab", "charged", "buffers", "sockets",
 		   "cgroup", "sockets per state");
-	for (k = 0; k < TM_TOP_CGROUPS; k++) {
+	for (k = 0; k < TM_TOP_CGROUPS && k < rank->nr; k++) {
 		unsigned long per[TM_NR_SLOTS] = {}, n = 0;
 		u64 charged = 0, buf = 0;
 		char a[32], b[32], c[32];
-		int best = -1;
+		int best = rank->order[k];
 
-		best = tm_cg_best(t, lead, slab);
-		if (best < 0)
-			break;
 		for (i = 0; i < t->nr_cg; i++) {
 			const struct tm_cg_rec *r = &t->cg[i];
 
-			if (lead[i] != best)
+			if (rank->lead[i] != best)
 				continue;
 			if (r->slot < TM_NR_SLOTS) {
 				per[r->slot] += tm_acc_sockets(&r->acc);
@@ -812,7 +826,7 @@ void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
 			charged += tm_acc_charged_bytes(snap, &r->acc);
 			buf += tm_acc_buffers(&r->acc);
 		}
-		tm_human(a, sizeof(a), slab[best]);
+		tm_human(a, sizeof(a), rank->slab[best]);
 		tm_human(b, sizeof(b), charged);
 		tm_human(c, sizeof(c), buf);
 		seq_printf(m, "%9s %9s %9s %8lu  ", a, b, c, n);
@@ -826,7 +840,6 @@ void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
 					   j == TM_SLOT_TW || j == TM_SLOT_TW_FW2 ? "(tw)" :
 					   j == TM_SLOT_REQ ? "(req)" : "", per[j]);
 		seq_putc(m, '\n');
-		tm_cg_drop(t, lead, best);
 	}
 	if (t->cg_overflow)
 		seq_printf(m, "overflow: %lu sockets found the %d-record table full\n",
@@ -834,7 +847,55 @@ void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
 	seq_puts(m, "# slab: slab bytes of the objects the cgroup's sockets hold (as in the states above)\n"
 		    "# charged: of those, what memcgs are charged (s->size + 8 per charged object)\n"
 		    "# cgroup: the creating cgroup (sk_cgrp_data); - for timewait and request socks\n");
-out:
-	kvfree(lead);
-	kvfree(slab);
+}
+
+/* ---- what the last snapshot cost ----------------------------------------- */
+
+static const char *const tm_phase_name[TM_NR_PHASES] = {
+	[TM_PH_CACHES]	= "caches",
+	[TM_PH_ZONES]	= "zones",
+	[TM_PH_NETNS]	= "netns",
+	[TM_PH_EHASH]	= "ehash",
+	[TM_PH_LHASH2]	= "lhash2",
+	[TM_PH_BHASH]	= "bhash",
+	[TM_PH_BHASH2]	= "bhash2",
+	[TM_PH_CGROUPS]	= "cgroups",
+	[TM_PH_RENDER]	= "render",
+};
+
+static const char *const tm_hold_name[TM_NR_HOLDS] = {
+	[TM_HOLD_BUCKET]	= "bucket_lock",
+	[TM_HOLD_LIST]		= "list_lock",
+	[TM_HOLD_ZONE]		= "zone_lock",
+	[TM_HOLD_IRQS_OFF]	= "irqs_off",
+};
+
+void tm_dbg_walk(struct seq_file *m, const struct tm_walk_time *wt, u64 seq)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} sect[] = {
+		{ TM_SNAP_CACHES, "caches" }, { TM_SNAP_ZONES, "zones" },
+		{ TM_SNAP_TCP, "tcp" }, { TM_SNAP_SOCKETS, "sockets" },
+		{ TM_SNAP_CGROUPS, "cgroups" },
+		{ TM_SNAP_PAGETYPES, "pagetypes" },
+	};
+	const char *sep = "";
+	int i;
+
+	seq_printf(m, "snapshots=%llu file=%s sections=", seq, seq ? wt->file : "-");
+	for (i = 0; i < ARRAY_SIZE(sect); i++) {
+		if (wt->what & sect[i].bit) {
+			seq_printf(m, "%s%s", sep, sect[i].name);
+			sep = ",";
+		}
+	}
+	seq_printf(m, "%s take_ns=%llu render_calls=%u ehash_sockets=%llu owners_walked=%d\n",
+		   *sep ? "" : "-", wt->take_ns, wt->render_calls, wt->ehash_sockets,
+		   wt->owners_walked);
+	for (i = 0; i < TM_NR_PHASES; i++)
+		seq_printf(m, "phase=%s ns=%llu\n", tm_phase_name[i], wt->phase_ns[i]);
+	for (i = 0; i < TM_NR_HOLDS; i++)
+		seq_printf(m, "hold=%s max_ns=%llu\n", tm_hold_name[i], wt->hold_max_ns[i]);
 }

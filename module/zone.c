@@ -34,9 +34,11 @@ const char *const tm_mt_name[MIGRATE_TYPES] = {
 /* /proc/pagetypeinfo stops counting a list here and prints ">" */
 #define TM_PAGETYPE_CAP	100000UL
 
-static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, bool pagetypes)
+static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, bool pagetypes,
+			 struct tm_walk_time *wt)
 {
 	unsigned long flags;
+	u64 t0, t1;
 	int o, mt;
 
 	z->nid = nid;
@@ -51,11 +53,15 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, boo
 	z->high = data_race(high_wmark_pages(zone));	/* + watermark_boost */
 
 	/* buddyinfo: all orders in one hold, as frag_show_print() */
+	t0 = tm_hold_clock();
 	spin_lock_irqsave(&zone->lock, flags);
+	t1 = tm_hold_clock();
 	for (o = 0; o < TM_NR_ORDERS; o++)
 		/* under zone->lock; data_race() as 7.2's frag_show_print() */
 		z->nr_free[o] = data_race(zone->free_area[o].nr_free);
+	tm_hold_end(wt, TM_HOLD_ZONE, t1);
 	spin_unlock_irqrestore(&zone->lock, flags);
+	tm_hold_end(wt, TM_HOLD_IRQS_OFF, t0);
 
 	if (!pagetypes)
 		return;
@@ -65,14 +71,18 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, boo
 			struct list_head *pos;
 			unsigned long n = 0;
 
+			t0 = tm_hold_clock();
 			spin_lock_irqsave(&zone->lock, flags);
+			t1 = tm_hold_clock();
 			list_for_each(pos, &zone->free_area[o].free_list[mt]) {
 				if (++n >= TM_PAGETYPE_CAP) {
 					z->mt_overflow[mt][o] = true;
 					break;
 				}
 			}
+			tm_hold_end(wt, TM_HOLD_ZONE, t1);
 			spin_unlock_irqrestore(&zone->lock, flags);
+			tm_hold_end(wt, TM_HOLD_IRQS_OFF, t0);
 			z->mt_free[mt][o] = n;
 			cond_resched();
 		}
@@ -81,6 +91,7 @@ static void tm_read_zone(int nid, struct zone *zone, struct tm_zone_stat *z, boo
 
 int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes)
 {
+	u64 t0 = ktime_get_ns();
 	int nid, i;
 
 	/* vmalloc, as the snapshot itself: see tm_snapshot_take() */
@@ -97,10 +108,13 @@ int tm_snapshot_zones(struct tm_snapshot *snap, bool pagetypes)
 			if (!populated_zone(zone))
 				continue;
 			if (snap->nr_zones == num_online_nodes() * MAX_NR_ZONES)
-				return 0;	/* a node came online meanwhile */
-			tm_read_zone(nid, zone, &snap->zones[snap->nr_zones++], pagetypes);
+				goto out;	/* a node came online meanwhile */
+			tm_read_zone(nid, zone, &snap->zones[snap->nr_zones++], pagetypes,
+				     &snap->time);
 		}
 	}
+out:
+	snap->time.phase_ns[TM_PH_ZONES] = ktime_get_ns() - t0;
 	return 0;
 }
 

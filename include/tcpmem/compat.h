@@ -86,6 +86,16 @@ static inline void tm_lhash_bucket_walk(struct inet_listen_hashbucket *ilb,
 #endif
 }
 
+/* no listener on the bucket: a lockless check, as inet_diag makes it */
+static inline bool tm_lhash_bucket_empty(struct inet_listen_hashbucket *ilb)
+{
+#ifdef TM_HAVE_LISTENING_HASH
+	return hlist_empty(&ilb->head);
+#else
+	return hlist_nulls_empty(&ilb->nulls_head);
+#endif
+}
+
 /* Is a file watched by epoll? 6.1+: f_ep points to its epitems head. */
 static inline bool tm_file_watched(struct file *file)
 {

@@ -53,10 +53,25 @@ extern const char *const tm_holder_name[TM_NR_HOLDERS];
 /* slab bytes of one netns's shared bind buckets: @table 0 bhash, 1 bhash2 */
 u64 tm_bind_bytes(const struct tm_snapshot *snap, const struct tm_netns *ns, int table);
 
-/* per-cgroup records grouped by creating cgroup, and ranked by slab bytes */
-void tm_cg_group(const struct tm_snapshot *snap, int *lead, u64 *slab);
-int tm_cg_best(const struct tm_tcp *t, const int *lead, const u64 *slab);
-void tm_cg_drop(const struct tm_tcp *t, int *lead, int best);
+/*
+ * Per-cgroup records grouped by creating cgroup and ranked by slab bytes,
+ * once per read. Every array has snap->tcp.nr_cg entries, @slab zeroed.
+ */
+struct tm_cg_key {
+	const char *path;
+	u64 slab;
+	int idx;
+};
+
+struct tm_cg_rank {
+	int *lead;		/* per record: the first record of its cgroup */
+	u64 *slab;		/* per first record: the slab bytes of its cgroup */
+	int *order;		/* the first records, most slab bytes first */
+	int nr;			/* cgroups (the overflow record is one) */
+	struct tm_cg_key *key;	/* scratch */
+};
+
+void tm_cg_rank(const struct tm_snapshot *snap, struct tm_cg_rank *r);
 
 #define TM_TOP	3
 /* The answer first: what TCP holds in slab, and where most of it is. */

@@ -6,7 +6,9 @@
 #ifndef TCPMEM_WALK_H
 #define TCPMEM_WALK_H
 
+#include <linux/ktime.h>
 #include <linux/mmzone.h>
+#include <linux/sched/clock.h>
 #include <net/tcp_states.h>
 
 #include "tcpmem/resolve.h"
@@ -224,7 +226,70 @@ struct tm_meminfo {
 	u64 sunreclaim;		/* SUnreclaim; Slab: is the sum of the two */
 };
 
+/* ---- walk: what one snapshot cost (debugfs walk) ---------------------- */
+
+/* Phases of a snapshot, in the order they run. */
+enum tm_phase {
+	TM_PH_CACHES,		/* slab caches, under slab_mutex */
+	TM_PH_ZONES,		/* zones and free lists */
+	TM_PH_NETNS,		/* netns collected under net_rwsem, sorted, deduped */
+	TM_PH_EHASH,		/* established hashes, per-socket charge reads included */
+	TM_PH_LHASH2,		/* listening hash */
+	TM_PH_BHASH,		/* bind buckets */
+	TM_PH_BHASH2,		/* bind2 buckets and their bound-only sockets */
+	TM_PH_CGROUPS,		/* cgroup paths, references dropped, records sorted */
+	TM_PH_RENDER,		/* the file's show(), every call of it */
+	TM_NR_PHASES
+};
+
+/* Critical sections whose longest hold is kept. */
+enum tm_hold {
+	TM_HOLD_BUCKET,		/* a hash bucket's lock (ehash, lhash2, bhash, bhash2) */
+	TM_HOLD_LIST,		/* a kmem_cache_node's list_lock */
+	TM_HOLD_ZONE,		/* zone->lock */
+	TM_HOLD_IRQS_OFF,	/* IRQs disabled (list_lock and zone->lock sections) */
+	TM_NR_HOLDS
+};
+
+struct tm_walk_time {
+	u64 phase_ns[TM_NR_PHASES];
+	u64 hold_max_ns[TM_NR_HOLDS];
+	u64 take_ns;			/* the whole snapshot, phases and the rest */
+	u64 ehash_sockets;		/* entries found in the established hashes */
+	bool owners_walked;		/* bhash2 owners: some socket was in no lookup table */
+	u32 render_calls;		/* show() calls: a retry with a bigger buffer counts */
+	u32 what;			/* TM_SNAP_* sections taken */
+	char file[16];			/* the file opened: tcpmem, states, ... */
+};
+
+/*
+ * The clock around critical sections: local_clock(), the TSC where there
+ * is one, as the irqsoff tracer's. Not ktime_get_ns(): with the hpet
+ * clocksource (a VM whose TSCs are unsynchronized) each read is an MMIO
+ * access, and two per bucket made /proc/tcpmem 12x the count-only walk.
+ */
+static inline u64 tm_hold_clock(void)
+{
+	return local_clock();
+}
+
+/* the clock around one critical section begun at @t0: keep the longest */
+static inline void tm_hold_end(struct tm_walk_time *wt, enum tm_hold h, u64 t0)
+{
+	u64 d = tm_hold_clock() - t0;
+
+	if (d > wt->hold_max_ns[h])
+		wt->hold_max_ns[h] = d;
+}
+
+/* the walk time of the last snapshot released, and how many there were */
+u64 tm_walk_time_last(struct tm_walk_time *out);
+
+struct seq_file;
+
 struct tm_snapshot {
+	struct tm_walk_time time;
+	int (*show)(struct seq_file *m, void *v);	/* the file's renderer */
 	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
 	int nr_caches;
 	struct tm_cache_stat cache[TM_NR_TYPES + TM_MAX_EXTRA];
@@ -234,17 +299,26 @@ struct tm_snapshot {
 	struct tm_meminfo mem;		/* read with the sockets (TM_SNAP_TCP) */
 };
 
-int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, bool cgroups);
+int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned int what);
 
 /* cgroup.c: records per cgroup, made while tcp.c walks */
 struct sock;
+#define TM_SOCK_OBJS	8	/* objects one socket brings: sock, inode, dentry, file, epoll */
+
+/* one socket, added to an accumulator by tm_acc_add_sock(): only what it has */
 struct tm_sock_info {
 	int family;
 	int slot;
 	enum tm_holder holder;
 	struct cgroup *cgrp;		/* NULL for minisocks */
 	struct tm_charge own;		/* the sock object's own charge */
-	struct tm_state_acc one;	/* this socket alone */
+	u64 rmem;
+	u64 wmem_queued;
+	u64 fwd_alloc;
+	int nr_objs;			/* objects whose charge was read */
+	u8 type[TM_SOCK_OBJS];		/* enum tm_type of each */
+	u8 vec[TM_SOCK_OBJS];		/* 1: in a slab with an objcg vector of its own */
+	u8 charged[TM_SOCK_OBJS];	/* 1: charged to a memcg */
 };
 
 int tm_cg_begin(struct tm_tcp *t);
@@ -254,6 +328,8 @@ void tm_cg_add_bucket(struct tm_tcp *t, unsigned int netns, const struct tm_char
 int tm_cg_end(struct tm_tcp *t);
 void tm_cg_free(struct tm_tcp *t);
 void tm_acc_add(struct tm_state_acc *to, const struct tm_state_acc *a);
+void tm_acc_add_sock(struct tm_state_acc *to, const struct tm_sock_info *si);
+void tm_sock_obj(struct tm_sock_info *si, enum tm_type t, bool vec, bool charged);
 void tm_snapshot_free_tcp(struct tm_snapshot *snap);
 const char *tm_slot_name(int slot);
 
@@ -271,7 +347,10 @@ void tm_snapshot_free_caches(struct tm_snapshot *snap);
 #define TM_SNAP_ZONES	0x2
 #define TM_SNAP_TCP	0x4
 #define TM_SNAP_CGROUPS	0x8	/* with TM_SNAP_TCP: the per-cgroup records */
-#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_CGROUPS)
+/* with TM_SNAP_TCP: the sockets in the tables; without, the bind buckets only */
+#define TM_SNAP_SOCKETS	0x20
+#define TM_SNAP_ALL	(TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS | \
+			 TM_SNAP_CGROUPS)
 /* free lists per migratetype: walked under zone->lock, only for the file printing them */
 #define TM_SNAP_PAGETYPES	0x10
 

@@ -124,11 +124,12 @@ tm_count_list()
 	echo "$1" | tr ',' '\n' | awk -F- 'NF == 2 { n += $2 - $1 + 1; next } NF == 1 && $1 != "" { n++ } END { print n + 0 }'
 }
 
-# tm_wait_file FILE: until tcpload ($tm_load_pid) writes FILE (5 min at most)
+# tm_wait_file FILE: until tcpload ($tm_load_pid) writes FILE (5 min at
+# most, TM_WAIT_S seconds if set: the bench's 150k sockets under TCG)
 tm_wait_file()
 {
 	tm_i=0
-	while [ ! -f "$1" ] && [ $tm_i -lt 1500 ]; do
+	while [ ! -f "$1" ] && [ $tm_i -lt $((${TM_WAIT_S:-300} * 5)) ]; do
 		kill -0 $tm_load_pid 2>/dev/null || return 1
 		sleep 0.2
 		tm_i=$((tm_i + 1))
