@@ -424,6 +424,7 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 	struct inet_hashinfo **seen = NULL;
 	struct tm_walk w = { .t = t, .wt = &snap->time };
 	int n, nseen = 0, i, k, ret = 0;
+	unsigned long before = 0;	/* sockets_allocated before the walks */
 	u64 t0;
 
 	if (cgroups) {
@@ -460,6 +461,8 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 	}
 	tm_phase_end(&w, TM_PH_NETNS);
 	if (sockets) {
+		/* sockets_allocated around the lookup-table walks: see below */
+		before = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
 		for (k = 0; k < nseen; k++) {
 			tm_walk_ehash(&w, seen[k]);
 			cond_resched();
@@ -473,10 +476,15 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 	/*
 	 * A socket bound but in no lookup table is one of sockets_allocated
 	 * that the established and listening hashes did not hold: when they
-	 * held every one, the bhash2 owner lists have none to find.
+	 * held every one, the bhash2 owner lists have none to find. Sockets
+	 * come and go during the walk: one closed after its bucket was counted
+	 * lowers the count after the walk, one opened and counted raises it
+	 * over the count before. Skipped only when both counts equal the full
+	 * sockets held (no churn; or exactly as many closes and opens as
+	 * bound-only sockets, each way).
 	 */
 	t->allocated = percpu_counter_sum_positive(tcp_prot.sockets_allocated);
-	w.owners = sockets && t->allocated > t->hashed_full;
+	w.owners = sockets && (before != t->hashed_full || t->allocated != t->hashed_full);
 	if (nseen)
 		tm_walk_bhash(&w, seen[0]);
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);

@@ -273,12 +273,17 @@ static inline u64 tm_hold_clock(void)
 	return local_clock();
 }
 
-/* the clock around one critical section begun at @t0: keep the longest */
+/*
+ * the clock around one critical section begun at @t0: keep the longest.
+ * Signed: @t0 may come from another CPU (taken before the lock, where the
+ * task could still move; on PREEMPT_RT inside it too), whose local_clock()
+ * need not agree with this one's.
+ */
 static inline void tm_hold_end(struct tm_walk_time *wt, enum tm_hold h, u64 t0)
 {
-	u64 d = tm_hold_clock() - t0;
+	s64 d = (s64)(tm_hold_clock() - t0);
 
-	if (d > wt->hold_max_ns[h])
+	if (d > 0 && (u64)d > wt->hold_max_ns[h])
 		wt->hold_max_ns[h] = d;
 }
 
