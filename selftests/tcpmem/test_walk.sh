@@ -148,9 +148,17 @@ expect "debugfs caches" list_lock_max_ns -gt 0
 expect "debugfs caches" bucket_lock_max_ns -eq 0
 expect "debugfs caches" zone_lock_max_ns -eq 0
 
-# the free lists per migratetype: zones only
-cat $TM_DBG/pagetypes > /dev/null
-cat $W > /tmp/tm_w
+# the free lists per migratetype: zones only. local_clock() can be coarser
+# than a zone->lock hold in these VMs (6.12 once read 0 for every zone):
+# up to 5 reads for one that shows the hold; wired wrong, none would
+i=0
+while [ $i -lt 5 ]; do
+	cat $TM_DBG/pagetypes > /dev/null
+	cat $W > /tmp/tm_w
+	[ "$(val zone_lock_max_ns)" != missing ] && [ "$(val zone_lock_max_ns)" -gt 0 ] && break
+	i=$((i + 1))
+done
+[ $i -eq 0 ] || echo "# debugfs pagetypes: zone_lock_max_ns read 0 in $i read(s)" >> $V
 well_formed "debugfs pagetypes"
 expect "debugfs pagetypes" file = pagetypes
 expect "debugfs pagetypes" sections = pagetypes
