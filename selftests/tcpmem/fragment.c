@@ -3,12 +3,14 @@
  * fragment: leave the free memory of the machine in single pages, so that
  * no block of order 1 or more can be made from what is free.
  *
- *   fragment READYFILE RESERVE_KB
+ *   fragment READYFILE RESERVE_KB [ORDER]
  *
- * Faults in anonymous memory (no THP) until every zone but DMA is down to
- * its low watermark plus RESERVE_KB (below it kswapd would start
+ * Faults in anonymous memory (no THP) until every zone user memory and
+ * kmalloc reach (read_zones()) is down to its low watermark, lowmem
+ * reserve and free CMA pages plus RESERVE_KB (below it kswapd would start
  * reclaiming, and nothing here is reclaimable), then frees pages so that
- * no free block of order 3 can form: of every pair of buddy pages (pfn 2k,
+ * no free block of ORDER (3 unless given, or more) can form: of every
+ * pair of buddy pages (pfn 2k,
  * 2k+1) it holds both of, the odd one, whose buddy stays allocated. In one
  * of 16 aligned groups of 8 pages it holds whole, it frees the first 4
  * instead (a block of order 2), in another two blocks of order 1: forks
@@ -16,7 +18,7 @@
  * otherwise wake the OOM killer. What it keeps is mlocked on fault (no
  * page is brought back in) so that, with vm.compact_unevictable_allowed=0,
  * compaction cannot move it to rebuild larger blocks. Then it takes, one
- * by one, the blocks of order 3 or more still free (see below). Writes
+ * by one, the blocks of ORDER or more still free (see below). Writes
  * what it did to READYFILE and waits for SIGTERM.
  */
 #define _GNU_SOURCE
@@ -46,52 +48,126 @@ static void die(const char *what)
 	exit(1);
 }
 
+#define MAX_ZONES 64
+
 /*
- * kB a zone other than DMA (which user memory and slabs do not reach) has
- * free above its low watermark plus @reserve_kb, summed over the zones
+ * The zones user memory and kmalloc reach, from /proc/zoneinfo: a zone
+ * whose lowmem reserve for allocations that may use every zone (the
+ * largest of its "protection" values) is below its managed pages. That
+ * keeps arm64's DMA zone, which holds all memory below 4 GB and has no
+ * reserve, and leaves out x86's 16 MB DMA zone where a Normal zone makes
+ * its reserve large (with DMA32 alone, 2 GB, the reserve is some 950 of
+ * its 3977 pages: blocks_ge() then counts its blocks only while it has a
+ * block's worth above it). Per zone: free pages that are not CMA (kernel
+ * allocations cannot take those) above the low watermark and that reserve.
  */
-static long above_low_kb(long page, long reserve_kb)
+struct zone_use {
+	int node;
+	char name[32];
+	long usable;		/* pages; < 0 when below */
+};
+
+static int read_zones(struct zone_use *z)
 {
-	long v, nfree = -1, sum = 0;
-	char line[256], zone[64] = "";
+	long v, nfree = 0, low = 0, prot = 0, cma = 0, managed = 0;
+	int n = -1, node;
+	char line[512], name[32];
 	FILE *f = fopen("/proc/zoneinfo", "r");
 
 	if (!f)
 		die("/proc/zoneinfo");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d, zone %63s", zone) == 1)
-			nfree = -1;
-		else if (sscanf(line, " pages free %ld", &v) == 1)
+	for (;;) {
+		int eof = !fgets(line, sizeof(line), f);
+		char *p;
+
+		if (eof || sscanf(line, "Node %d, zone %31s", &node, name) == 2) {
+			if (n >= 0 && prot < managed) {
+				z[n].usable = nfree - cma - low - prot;
+				n++;
+			}
+			if (eof || n >= MAX_ZONES - 1)
+				break;
+			if (n < 0)
+				n = 0;
+			z[n].node = node;
+			snprintf(z[n].name, sizeof(z[n].name), "%s", name);
+			nfree = 0;
+			low = 0;
+			prot = 0;
+			cma = 0;
+			managed = 0;
+		} else if (sscanf(line, " pages free %ld", &v) == 1) {
 			nfree = v;
-		else if (sscanf(line, " low %ld", &v) == 1 && nfree >= 0 &&
-			 strcmp(zone, "DMA")) {
-			v = nfree * (page / 1024) - v * (page / 1024) - reserve_kb;
-			if (v > 0)
-				sum += v;
+		} else if (sscanf(line, " low %ld", &v) == 1) {
+			low = v;
+		} else if (sscanf(line, " managed %ld", &v) == 1) {
+			managed = v;
+		} else if (sscanf(line, " nr_free_cma %ld", &v) == 1) {
+			cma = v;
+		} else if (strstr(line, "protection: (")) {
+			/* "(0, 1, 2, ...)": the largest */
+			for (p = strchr(line, '('); p; p = strchr(p, ',')) {
+				v = strtol(p + 1, NULL, 10);
+				if (v > prot)
+					prot = v;
+				p++;
+			}
 		}
 	}
 	fclose(f);
+	return n < 0 ? 0 : n;
+}
+
+/* kB the zones it may fill have above what they must keep plus @reserve_kb */
+static long above_low_kb(long page, long reserve_kb)
+{
+	struct zone_use z[MAX_ZONES];
+	int i, n = read_zones(z);
+	long sum = 0, v;
+
+	for (i = 0; i < n; i++) {
+		v = z[i].usable * (page / 1024) - reserve_kb;
+		if (v > 0)
+			sum += v;
+	}
 	return sum;
 }
 
-/* free blocks of order 3 or more in the zones but DMA (/proc/buddyinfo) */
-static long blocks_ge3(void)
+/*
+ * free blocks of @order or more a kmalloc can take: of every migratetype
+ * but CMA, HighAtomic and Isolate (/proc/pagetypeinfo), in those zones that have a
+ * block's worth above what they must keep now (x86's DMA zone on a VM
+ * with no Normal zone keeps only 991 pages: counted, its blocks that a
+ * kmalloc may not take made the loop below wake the OOM killer)
+ */
+static long blocks_ge(int order)
 {
-	char line[512], zone[64];
+	struct zone_use z[MAX_ZONES];
+	int i, n = read_zones(z), node, off, o, in;
+	char line[1024], zone[32], type[32];
 	long sum = 0, v;
-	int off, o;
-	FILE *f = fopen("/proc/buddyinfo", "r");
+	FILE *f = fopen("/proc/pagetypeinfo", "r");
 
 	if (!f)
-		die("/proc/buddyinfo");
+		die("/proc/pagetypeinfo");
 	while (fgets(line, sizeof(line), f)) {
 		char *p;
 
-		if (sscanf(line, "Node %*d, zone %63s%n", zone, &off) != 1 || !strcmp(zone, "DMA"))
+		if (sscanf(line, "Node %d, zone %31[^,], type %31s%n",
+			   &node, zone, type, &off) != 3 ||
+		    !strcmp(type, "CMA") || !strcmp(type, "Isolate") ||
+		    !strcmp(type, "HighAtomic"))
+			continue;
+		for (in = 0, i = 0; i < n; i++)
+			in |= z[i].node == node && !strcmp(z[i].name, zone) &&
+			      z[i].usable > 1L << order;
+		if (!in)
 			continue;
 		p = line + off;
-		for (o = 0; sscanf(p, "%ld%n", &v, &off) == 1; o++, p += off)
-			if (o >= 3)
+		/* a count of 100000 or more is printed ">100000" */
+		for (o = 0; p += strspn(p, " >"), sscanf(p, "%ld%n", &v, &off) == 1;
+		     o++, p += off)
+			if (o >= order)
 				sum += v;
 	}
 	fclose(f);
@@ -118,14 +194,22 @@ static long pcp_pages(int cpu)
 	return sum;
 }
 
-/* one block of order 3 taken: a 2 MB pipe's buffer array (512 x 40 bytes) */
-static int take_block(void)
+/*
+ * one block of @order (3 or more) taken: the buffer array of a pipe of
+ * 2^k pages, 2^k x 40 bytes (struct pipe_buffer), a kmalloc above two
+ * pages that the buddy allocator serves whole: with 4 KiB pages and order
+ * 3, a 2 MB pipe, 512 x 40 bytes. Root may exceed pipe-max-size.
+ */
+static int take_block(long page, int order)
 {
+	long bufs = 1;
 	int fds[2];
 
+	while (bufs * 40 <= page << (order - 1))
+		bufs <<= 1;
 	if (pipe(fds))
 		return -1;
-	if (fcntl(fds[0], F_SETPIPE_SZ, 2 << 20) < 0) {
+	if (fcntl(fds[0], F_SETPIPE_SZ, bufs * page) < 0) {
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
@@ -149,7 +233,7 @@ int main(int argc, char **argv)
 	uint64_t *pfn, maxpfn = 0;
 	unsigned char *mine;
 	size_t per = CHUNK / page;
-	int n = 0, fd, i, npipes = 0, c, ncpu;
+	int n = 0, fd, i, npipes = 0, c, ncpu, order;
 	struct rlimit rl;
 	char tmp[4096];
 	size_t k;
@@ -157,9 +241,12 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int sig;
 
-	if (argc != 3)
-		return fprintf(stderr, "usage: fragment READYFILE RESERVE_KB\n"), 2;
+	if (argc != 3 && argc != 4)
+		return fprintf(stderr, "usage: fragment READYFILE RESERVE_KB [ORDER]\n"), 2;
 	reserve = atol(argv[2]);
+	order = argc == 4 ? atoi(argv[3]) : 3;
+	if (order < 3 || order > 10)
+		return fprintf(stderr, "fragment: ORDER %d: 3 to 10\n", order), 2;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -228,12 +315,12 @@ int main(int argc, char **argv)
 		if (mlock2(chunk[i], CHUNK, MLOCK_ONFAULT))
 			die("mlock2");
 	/*
-	 * What is left free in blocks of order 3 or more (the low watermarks'
+	 * What is left free in blocks of ORDER or more (the low watermarks'
 	 * worth the fill could not take, and what reclaim freed) is taken one
-	 * block at a time (a kmalloc of order 3, straight from the buddy
-	 * allocator), first from the buddy lists until two are left (an
-	 * order-3 kmalloc that finds none would wake the OOM killer), then on
-	 * each CPU from its per-CPU lists (which hold order-3 pages too, out of
+	 * block at a time (a kmalloc of ORDER, straight from the buddy
+	 * allocator), first from the buddy lists until two are left (a
+	 * kmalloc of ORDER that finds none would wake the OOM killer), then on
+	 * each CPU from its per-CPU lists (which hold such pages too, out of
 	 * /proc/buddyinfo's sight) while a block taken shrinks them.
 	 */
 	rl.rlim_cur = rl.rlim_max = 65536;
@@ -241,7 +328,7 @@ int main(int argc, char **argv)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	for (c = 0; c < ncpu; c++) {
 		pin(c);
-		while (blocks_ge3() > 2 && npipes < 16384 && !take_block())
+		while (blocks_ge(order) > 2 && npipes < 16384 && !take_block(page, order))
 			npipes++;
 	}
 	for (c = 0; c < ncpu; c++) {
@@ -249,10 +336,10 @@ int main(int argc, char **argv)
 		while (npipes < 16384) {
 			long before = pcp_pages(c);
 
-			if (before < 8 || take_block())
+			if (before < (1L << order) || take_block(page, order))
 				break;
 			npipes++;
-			if (before - pcp_pages(c) < 8)
+			if (before - pcp_pages(c) < (1L << order))
 				break;	/* it came from elsewhere */
 		}
 	}
@@ -260,8 +347,8 @@ int main(int argc, char **argv)
 	out = fopen(tmp, "w");
 	if (!out)
 		die(tmp);
-	fprintf(out, "held=%ld freed=%ld order3_blocks_taken=%d left=%ld\n", held * (page / 1024),
-		freed * (page / 1024), npipes, blocks_ge3());
+	fprintf(out, "held=%ld freed=%ld order%d_blocks_taken=%d left=%ld\n", held * (page / 1024),
+		freed * (page / 1024), order, npipes, blocks_ge(order));
 	if (fclose(out) || rename(tmp, argv[1]))
 		die(argv[1]);
 	sigwait(&set, &sig);
