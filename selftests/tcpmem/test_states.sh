@@ -118,7 +118,7 @@ else
 	*arm64*) tw=$((tw / 2)) twmax=15000 ;;
 	esac
 	if [ "$tw" -gt "$twmax" ]; then
-		echo "skip TIME_WAIT-experiment needs $tw TIME_WAIT sockets at this page size (${TCPMEM_KERNEL:-?}, emulated: about 500 a second, too slow within their 60 s life; 15,000 on 16 KiB pages were 58/1000 off, the fixed slack of large slabs)" >> $V
+		echo "skip TIME_WAIT-experiment needs $tw TIME_WAIT sockets at this page size (${TCPMEM_KERNEL:-?}, emulated: 450-700 a second, too slow within their 60 s life; 15,000 on 16 KiB pages were 58 and 66/1000 off: their own caches, tw_sock_TCP and the bind buckets', grew within 3/1000 of the prediction, the rest was some 0.5 MB of 16 KiB slabs of other caches)" >> $V
 	else
 		experiment "$tw TIME_WAIT" "~0.4 KB" TIME_WAIT -n -p 26000 "tw:$tw"
 	fi

@@ -81,8 +81,8 @@ tm_tcpload -R -p 25000 est:300 est6:100 || echo "bad tcpload could not open its 
 # counts every entry of the shared ehash, and a netns an earlier test left is
 # torn down by a kernel worker later (its sockets still hashed, ss no longer
 # sees them); local_clock() can be coarser than a lock hold in these VMs. So
-# up to 10 reads, a second apart, for one whose count equals ss and whose
-# holds all show; wired wrong, none would
+# up to 10 reads (a second apart when the count differs) for one whose
+# count equals ss and whose holds all show; wired wrong, none would
 reads=0
 while :; do
 	us=$("$TM_DIR/elapsed" cat /proc/tcpmem)
