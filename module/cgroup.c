@@ -3,9 +3,10 @@
  * Sockets per cgroup: while tcp.c walks the socket tables, each socket is
  * folded into a record keyed by (creating cgroup, memcg its sock object is
  * charged to, netns, family, slot, holder), in a table allocated before
- * the walk (GFP_KERNEL) and bounded: TM_CG_MAX records, then one overflow
- * record. Under a bucket lock a new record only takes a reference on its
- * cgroup and memcg (css_get/css_tryget: no allocation, no sleeping); the
+ * the walk (GFP_KERNEL_ACCOUNT: charged to the reader) and bounded:
+ * TM_CG_MAX records, then one overflow record. Under a bucket lock a new
+ * record only takes a reference on its cgroup and memcg
+ * (css_get/css_tryget: no allocation, no sleeping); the
  * paths are resolved after the walk, outside every lock, as the opener's
  * cgroup namespace shows them (cgroup_path_ns(), as /proc/PID/cgroup),
  * and the references dropped then.
@@ -76,10 +77,10 @@ int tm_cg_begin(struct tm_tcp *t)
 {
 	struct tm_cg_table *g;
 
-	g = kvzalloc(sizeof(*g), GFP_KERNEL);
+	g = kvzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
-	g->rec = kvcalloc(TM_CG_MAX + 1, sizeof(*g->rec), GFP_KERNEL);
+	g->rec = kvcalloc(TM_CG_MAX + 1, sizeof(*g->rec), GFP_KERNEL_ACCOUNT);
 	if (!g->rec) {
 		kvfree(g);
 		return -ENOMEM;
@@ -192,7 +193,7 @@ static char *tm_cg_path(struct cgroup *cgrp, char *buf)
 
 	if (n < 0 || n >= PATH_MAX)
 		return NULL;
-	return kstrdup(buf, GFP_KERNEL);
+	return kstrdup(buf, GFP_KERNEL_ACCOUNT);
 }
 
 static int tm_cg_cmp(const void *a, const void *b)
@@ -223,7 +224,7 @@ static int tm_cg_cmp(const void *a, const void *b)
 int tm_cg_end(struct tm_tcp *t)
 {
 	struct tm_cg_table *g = t->cgt;
-	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	char *buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
 	int i, n, ret = buf ? 0 : -ENOMEM;
 
 	for (i = 0; i < g->nr; i++) {
