@@ -276,11 +276,17 @@ tm_experiment()
 	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready "$@" &
 	tm_load_pid=$!
 	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; return 1; }
-	tm_s0=$(tm_slab_settled)
-	tm_u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
-	cp /proc/slabinfo /tmp/tm_si0
+	# in the order of the readings after the sockets: tcpmem, then Slab:
+	# with no shrink between. Reading tcpmem allocates (its tables, the
+	# seq_file buffers: kmalloc-cg-16k on 16 KiB pages) and frees; the
+	# slabs that leaves empty stay until a shrink, so they are in both
+	# Slab: readings or in neither
+	tm_slab_settled > /dev/null
 	[ -z "${tm_x_cache:-}" ] || read -r tm_c0 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_p0=$(tm_slab_total /tmp/tm_e0)
+	tm_s0=$(tm_meminfo_slab)
+	tm_u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
+	cp /proc/slabinfo /tmp/tm_si0
 	kill -USR1 $tm_load_pid
 	tm_t=$(date +%s)
 	tm_wait_file /tmp/tm_ready || { echo "bad $tm_tag: tcpload failed" >> $V; return 1; }
@@ -296,11 +302,11 @@ tm_experiment()
 		tm_slab_settled > /dev/null
 	fi
 	tm_shrink_all
+	[ -z "${tm_x_cache:-}" ] || read -r tm_c1 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_p1=$(tm_slab_total /tmp/tm_e1)
 	tm_s1=$(tm_meminfo_slab)
 	tm_u1=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	cp /proc/slabinfo /tmp/tm_si1
-	[ -z "${tm_x_cache:-}" ] || read -r tm_c1 tm_rest < /sys/kernel/slab/$tm_x_cache/slabs
 	tm_x_n=$(( $(tm_stat_field /tmp/tm_e1 "$tm_fam" "$tm_state" sockets any) -
 		   $(tm_stat_field /tmp/tm_e0 "$tm_fam" "$tm_state" sockets any) ))
 	tm_bps=$(tm_stat_field /tmp/tm_e1 "$tm_fam" "$tm_state" bytes_per_socket any)
