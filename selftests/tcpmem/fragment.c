@@ -9,13 +9,16 @@
  * kmalloc reach (read_zones()) is down to its low watermark, lowmem
  * reserve and free CMA pages plus RESERVE_KB (below it kswapd would start
  * reclaiming, and nothing here is reclaimable), then frees pages so that
- * no free block of ORDER (3 unless given, or more) can form: of every
- * pair of buddy pages (pfn 2k,
- * 2k+1) it holds both of, the odd one, whose buddy stays allocated. In one
- * of 16 aligned groups of 8 pages it holds whole, it frees the first 4
- * instead (a block of order 2), in another two blocks of order 1: forks
- * (an order-1 pgd) and task_structs (order 2) need those, and would
- * otherwise wake the OOM killer. What it keeps is mlocked on fault (no
+ * no free block of ORDER (3 unless given, or more; at least 1) can form:
+ * of every pair of buddy pages (pfn 2k, 2k+1) it holds both of, the odd
+ * one, whose buddy stays allocated. For an ORDER of 3 or more (4 KiB
+ * pages), in one of 16 aligned groups of 8 pages it holds whole, it frees
+ * the first 4 instead (a block of order 2), in another two blocks of order
+ * 1: forks there (an order-1 pgd on x86-64) and task_structs (order 2)
+ * need those, and would otherwise wake the OOM killer. For ORDER 1 (TCP's
+ * slab order with 16 KiB pages, where a pgd and a kernel stack are one
+ * page and slabs of larger orders fall back to one) it keeps none: every
+ * free page is alone. What it keeps is mlocked on fault (no
  * page is brought back in) so that, with vm.compact_unevictable_allowed=0,
  * compaction cannot move it to rebuild larger blocks. Then it takes, one
  * by one, the blocks of ORDER or more still free (see below). Writes
@@ -195,10 +198,13 @@ static long pcp_pages(int cpu)
 }
 
 /*
- * one block of @order (3 or more) taken: the buffer array of a pipe of
- * 2^k pages, 2^k x 40 bytes (struct pipe_buffer), a kmalloc above two
- * pages that the buddy allocator serves whole: with 4 KiB pages and order
- * 3, a 2 MB pipe, 512 x 40 bytes. Root may exceed pipe-max-size.
+ * one block of @order taken: the buffer array of a pipe of 2^k pages,
+ * 2^k x 40 bytes (struct pipe_buffer), above half the block. From order 2
+ * up that is a kmalloc above two pages, which the buddy allocator serves
+ * whole: with 4 KiB pages and order 3, a 2 MB pipe, 512 x 40 bytes. For
+ * order 1 it comes from the kmalloc cache of two pages, whose new slabs
+ * fall back to order 1 (one object) when no larger block is free. Root
+ * may exceed pipe-max-size.
  */
 static int take_block(long page, int order)
 {
@@ -245,8 +251,8 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: fragment READYFILE RESERVE_KB [ORDER]\n"), 2;
 	reserve = atol(argv[2]);
 	order = argc == 4 ? atoi(argv[3]) : 3;
-	if (order < 3 || order > 10)
-		return fprintf(stderr, "fragment: ORDER %d: 3 to 10\n", order), 2;
+	if (order < 1 || order == 2 || order > 10)
+		return fprintf(stderr, "fragment: ORDER %d: 1, or 3 to 10\n", order), 2;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -297,9 +303,9 @@ int main(int argc, char **argv)
 
 		for (j = 0; j < 8; j++)
 			whole &= mine[g + j];
-		if (whole && (g >> 3) % 16 == 0)
+		if (order >= 3 && whole && (g >> 3) % 16 == 0)
 			drop = q < 4;			/* an order-2 block */
-		else if (whole && (g >> 3) % 16 == 1)
+		else if (order >= 3 && whole && (g >> 3) % 16 == 1)
 			drop = q == 0 || q == 1 || q == 4 || q == 5;	/* two of order 1 */
 		else
 			drop = (pfn[k] & 1) && mine[pfn[k] ^ 1];

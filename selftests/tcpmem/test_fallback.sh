@@ -193,14 +193,14 @@ if [ -n "$debug" ]; then
 	echo "skip fragmented-slab-growth debugging kernel ($debug): Slab: grows with the debug metadata of every object" >> $V
 elif ! [ "$order" -ge 0 ] 2>/dev/null; then
 	echo "bad fragmented-slab-growth: no order in /sys/kernel/slab/TCP/order ('$order')" >> $V
-elif [ "$order" -lt 3 ]; then
-	# 16 KiB pages: TCP's slabs are order 1 (32 KiB)
-	echo "skip fragmented-slab-growth TCP's slabs are order $order here: fragment leaves free blocks of order 1 and 2 (forks need them), so it can only deny orders of 3 and more" >> $V
+elif [ "$order" -eq 0 ] || [ "$order" -eq 2 ]; then
+	# 4 KiB pages: order 3; 16 KiB pages: order 1 (32 KiB)
+	echo "skip fragmented-slab-growth TCP's slabs are order $order here: fragment denies order 1, or 3 and more (with blocks of order 1 and 2 left for forks)" >> $V
 else
 	: > /tmp/tm_sysctl
 	# nothing rebuilds large blocks behind the test's back: no proactive
 	# compaction, no boosted reclaim, and held (mlocked) pages are not
-	# moved; fragment leaves blocks of order 1 and 2 for forks
+	# moved; fragment leaves blocks of order 1 and 2 for forks (4 KiB pages)
 	sysctl_set compaction_proactiveness 0
 	sysctl_set watermark_boost_factor 0
 	sysctl_set compact_unevictable_allowed 0
