@@ -251,8 +251,9 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: fragment READYFILE RESERVE_KB [ORDER]\n"), 2;
 	reserve = atol(argv[2]);
 	order = argc == 4 ? atoi(argv[3]) : 3;
-	if (order < 1 || order == 2 || order > 10)
-		return fprintf(stderr, "fragment: ORDER %d: 1, or 3 to 10\n", order), 2;
+	if (order < 1 || order == 2 || order > 10 || (unsigned long)page << order > 1UL << 24)
+		return fprintf(stderr, "fragment: ORDER %d: 1, or 3 to 10, of at most 16 MB\n",
+			       order), 2;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);

@@ -258,8 +258,9 @@ tm_page_scale()
 }
 
 # tm_experiment TAG FAMILY STATE TCPLOAD-ARGS...: tcpload makes its sockets
-# between two readings of Slab: (tm_slab_kb) and of the slab bytes tcpmem
-# predicts (tm_slab_total); "ok"/"bad" to $V: the prediction within 2% of
+# between two readings of Slab: (each after a shrink and a tcpmem read) and
+# of the slab bytes tcpmem predicts (tm_slab_total); "ok"/"bad" to $V: the
+# prediction within 2% of
 # the growth. The delta per family, state and kind goes to $V as "#" lines,
 # with the resolution: the error in the per-socket figure of FAMILY STATE
 # alone that would still pass. Leaves tcpload running ($tm_load_pid; the
