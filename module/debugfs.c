@@ -29,6 +29,16 @@ static int walk_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(walk);
 
 /* Snapshot-backed files: the snapshot is taken at open, freed at release. */
+#define TM_SNAPSHOT_FOPS(name)							\
+static const struct file_operations name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= name##_open,					\
+	.read		= seq_read,					\
+	.llseek		= seq_lseek,					\
+	.release	= tm_snapshot_release,				\
+}
+
+/* files rendered by one show() */
 #define TM_SNAPSHOT_FILE(name, what)						\
 static int name##_show(struct seq_file *m, void *v)			\
 {									\
@@ -39,13 +49,15 @@ static int name##_open(struct inode *inode, struct file *file)		\
 {									\
 	return tm_snapshot_open(file, name##_show, what);			\
 }									\
-static const struct file_operations name##_fops = {			\
-	.owner		= THIS_MODULE,					\
-	.open		= name##_open,					\
-	.read		= seq_read,					\
-	.llseek		= seq_lseek,					\
-	.release	= tm_snapshot_release,				\
-}
+TM_SNAPSHOT_FOPS(name)
+
+/* files of one item per netns or cgroup record: a seq_file iterator over them */
+#define TM_SNAPSHOT_ITEMS(name, nr, what)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return tm_snapshot_open_items(file, nr, tm_dbg_##name, what);	\
+}									\
+TM_SNAPSHOT_FOPS(name)
 
 TM_SNAPSHOT_FILE(caches, TM_SNAP_CACHES);
 TM_SNAPSHOT_FILE(caches_nodes, TM_SNAP_CACHES);
@@ -54,12 +66,14 @@ TM_SNAPSHOT_FILE(buddy, TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(pagetypes, TM_SNAP_PAGETYPES);
 TM_SNAPSHOT_FILE(orders, TM_SNAP_CACHES | TM_SNAP_ZONES);
 TM_SNAPSHOT_FILE(nodes, TM_SNAP_CACHES | TM_SNAP_ZONES);
-TM_SNAPSHOT_FILE(states, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS);
+TM_SNAPSHOT_ITEMS(states, tm_nr_netns,
+		  TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS);
 TM_SNAPSHOT_FILE(objects, TM_SNAP_CACHES);
 /* the bind buckets: no socket walked */
-TM_SNAPSHOT_FILE(shared, TM_SNAP_CACHES | TM_SNAP_TCP);
+TM_SNAPSHOT_ITEMS(shared, tm_nr_netns, TM_SNAP_CACHES | TM_SNAP_TCP);
 TM_SNAPSHOT_FILE(totals, TM_SNAP_CACHES | TM_SNAP_ZONES | TM_SNAP_TCP | TM_SNAP_SOCKETS);
-TM_SNAPSHOT_FILE(cgroups, TM_SNAP_CACHES | TM_SNAP_TCP | TM_SNAP_SOCKETS | TM_SNAP_CGROUPS);
+TM_SNAPSHOT_ITEMS(cgroups, tm_nr_cg,
+		  TM_SNAP_CACHES | TM_SNAP_TCP | TM_SNAP_SOCKETS | TM_SNAP_CGROUPS);
 
 int tm_debugfs_init(void)
 {

@@ -88,20 +88,72 @@ static int tm_snapshot_show(struct seq_file *m, void *v)
 	return ret;
 }
 
-/* seq_file open/release for files whose show() renders one snapshot */
-int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
-		     unsigned int what)
+/*
+ * Files that print one record per netns or per cgroup record: a seq_file
+ * iterator over the items, so the buffer holds one item at a time (at
+ * most a page, or the one item that does not fit one) whatever the
+ * number of netns. The position is the item index plus one.
+ */
+static void *tm_items_start(struct seq_file *m, loff_t *pos)
+{
+	struct tm_snapshot *snap = m->private;
+
+	if (*pos >= snap->nr_items(snap))
+		return NULL;
+	return (void *)(unsigned long)(*pos + 1);
+}
+
+static void *tm_items_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return tm_items_start(m, pos);
+}
+
+static void tm_items_stop(struct seq_file *m, void *v)
+{
+}
+
+static int tm_items_show(struct seq_file *m, void *v)
+{
+	struct tm_snapshot *snap = m->private;
+	u64 t0 = ktime_get_ns();
+
+	snap->show_item(m, snap, (unsigned long)v - 1);
+	snap->time.phase_ns[TM_PH_RENDER] += ktime_get_ns() - t0;
+	snap->time.render_calls++;
+	return 0;
+}
+
+static const struct seq_operations tm_items_ops = {
+	.start	= tm_items_start,
+	.next	= tm_items_next,
+	.stop	= tm_items_stop,
+	.show	= tm_items_show,
+};
+
+static struct tm_snapshot *tm_snapshot_take_timed(struct file *file, unsigned int what)
 {
 	u64 t0 = ktime_get_ns();
 	struct tm_snapshot *snap = tm_snapshot_take(file, what);
-	int ret;
 
 	if (IS_ERR(snap))
-		return PTR_ERR(snap);
+		return snap;
 	snap->time.take_ns = ktime_get_ns() - t0;
 	snap->time.what = what;
 	/* a proc or debugfs file: its dentry is pinned by the open file, never renamed */
 	strscpy(snap->time.file, file->f_path.dentry->d_name.name, sizeof(snap->time.file));
+	return snap;
+}
+
+/* seq_file open for files whose show() renders one snapshot */
+int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
+		     unsigned int what)
+{
+	struct tm_snapshot *snap = tm_snapshot_take_timed(file, what);
+	int ret;
+
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
 	snap->show = show;
 	ret = single_open_size(file, tm_snapshot_show, snap, 16384);
 	if (ret)
@@ -109,10 +161,32 @@ int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
 	return ret;
 }
 
+/* seq_file open for files of @nr_items records, each printed by @show_item */
+int tm_snapshot_open_items(struct file *file, int (*nr_items)(const struct tm_snapshot *),
+			   void (*show_item)(struct seq_file *, const struct tm_snapshot *, int),
+			   unsigned int what)
+{
+	struct tm_snapshot *snap = tm_snapshot_take_timed(file, what);
+	int ret;
+
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
+	snap->nr_items = nr_items;
+	snap->show_item = show_item;
+	ret = seq_open(file, &tm_items_ops);
+	if (ret) {
+		tm_snapshot_put(snap);
+		return ret;
+	}
+	((struct seq_file *)file->private_data)->private = snap;
+	return 0;
+}
+
 int tm_snapshot_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
 	struct tm_snapshot *snap = m->private;
+	bool items = m->op == &tm_items_ops;
 
 	/* a snapshot that was rendered is the last completed one */
 	if (snap->time.render_calls) {
@@ -122,5 +196,5 @@ int tm_snapshot_release(struct inode *inode, struct file *file)
 		spin_unlock(&tm_time_lock);
 	}
 	tm_snapshot_put(snap);
-	return single_release(inode, file);
+	return items ? seq_release(inode, file) : single_release(inode, file);
 }

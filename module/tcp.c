@@ -447,9 +447,12 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 		ret = -ENOMEM;
 		goto out;
 	}
+	t->own = -1;
 	for (i = 0; i < t->nr_netns; i++) {
 		t->netns[i].inum = w.nets[i]->ns.inum;
 		seen[i] = w.nets[i]->ipv4.tcp_death_row.hashinfo;
+		if (w.nets[i] == own)
+			t->own = i;
 	}
 
 	/* every distinct established hash once (sorted: duplicates adjacent) */

@@ -376,20 +376,18 @@ static u64 tm_room(const struct tm_snapshot *snap, int slot, const struct tm_sta
 	return room;
 }
 
+/* the TIME_WAIT minisocks of the reader's netns (tcp_max_tw_buckets is per netns) */
 static unsigned long tm_tw_total(const struct tm_snapshot *snap)
 {
+	const struct tm_tcp *t = &snap->tcp;
 	unsigned long n = 0;
-	int i, f;
+	int f;
 
-	for (i = 0; i < snap->tcp.nr_netns; i++) {
-		const struct tm_netns *ns = &snap->tcp.netns[i];
-
-		if (ns->inum != snap->tcp.own_inum)
-			continue;
-		for (f = 0; f < TM_NR_FAMILIES; f++)
-			n += tm_acc_sockets(&ns->acc[f][TM_SLOT_TW]) +
-			     tm_acc_sockets(&ns->acc[f][TM_SLOT_TW_FW2]);
-	}
+	if (t->own < 0)
+		return 0;
+	for (f = 0; f < TM_NR_FAMILIES; f++)
+		n += tm_acc_sockets(&t->netns[t->own].acc[f][TM_SLOT_TW]) +
+		     tm_acc_sockets(&t->netns[t->own].acc[f][TM_SLOT_TW_FW2]);
 	return n;
 }
 
@@ -616,35 +614,39 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 		    "# (tw): timewait minisocks, by substate; (req): request socks\n");
 }
 
-void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap)
+int tm_nr_netns(const struct tm_snapshot *snap)
 {
-	const struct tm_tcp *t = &snap->tcp;
+	return snap->tcp.nr_netns;
+}
+
+/* debugfs states: the records of netns @i */
+void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap, int i)
+{
+	const struct tm_netns *ns = &snap->tcp.netns[i];
 	unsigned long tw = tm_tw_total(snap);
-	int i, f, slot;
+	int f, slot;
 
-	for (i = 0; i < t->nr_netns; i++) {
-		for (f = 0; f < TM_NR_FAMILIES; f++) {
-			for (slot = 1; slot < TM_NR_SLOTS; slot++) {
-				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
-				unsigned long n = tm_acc_sockets(a);
-				bool tcpmem;
-				u64 slab;
+	for (f = 0; f < TM_NR_FAMILIES; f++) {
+		for (slot = 1; slot < TM_NR_SLOTS; slot++) {
+			const struct tm_state_acc *a = &ns->acc[f][slot];
+			unsigned long n = tm_acc_sockets(a);
+			bool tcpmem;
+			u64 slab;
 
-				if (!n)
-					continue;
-				slab = tm_acc_slab_bytes(snap, f, slot, a);
-				seq_printf(m, "netns=%u family=%s state=%s kind=%s sockets=%lu with_file=%lu epoll=%lu kernel=%lu orphans=%lu queued=%lu",
-					   t->netns[i].inum, tm_family_name[f], tm_slot_name(slot),
-					   tm_kind(slot), n,
-					   a->n[TM_H_FILE] + a->n[TM_H_FILE_EPOLL],
-					   a->n[TM_H_FILE_EPOLL], a->n[TM_H_KERNEL],
-					   a->n[TM_H_ORPHAN], a->n[TM_H_QUEUED]);
-				seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu vector_bytes=%llu\n",
-					   slab, tm_acc_buffers(a), a->rmem, a->wmem_queued,
-					   a->fwd_alloc, div64_u64(slab + n / 2, n),
-					   tm_room(snap, slot, a, slab, tw, &tcpmem),
-					   tm_acc_vec_bytes(snap, a));
-			}
+			if (!n)
+				continue;
+			slab = tm_acc_slab_bytes(snap, f, slot, a);
+			seq_printf(m, "netns=%u family=%s state=%s kind=%s sockets=%lu with_file=%lu epoll=%lu kernel=%lu orphans=%lu queued=%lu",
+				   ns->inum, tm_family_name[f], tm_slot_name(slot),
+				   tm_kind(slot), n,
+				   a->n[TM_H_FILE] + a->n[TM_H_FILE_EPOLL],
+				   a->n[TM_H_FILE_EPOLL], a->n[TM_H_KERNEL],
+				   a->n[TM_H_ORPHAN], a->n[TM_H_QUEUED]);
+			seq_printf(m, " slab_bytes=%llu buffer_bytes=%llu rmem=%llu wmem_queued=%llu fwd_alloc=%llu bytes_per_socket=%llu room=%llu vector_bytes=%llu\n",
+				   slab, tm_acc_buffers(a), a->rmem, a->wmem_queued,
+				   a->fwd_alloc, div64_u64(slab + n / 2, n),
+				   tm_room(snap, slot, a, slab, tw, &tcpmem),
+				   tm_acc_vec_bytes(snap, a));
 		}
 	}
 }
@@ -691,23 +693,19 @@ void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap)
 		   "socket_wq_embedded_in_struct_socket" : "socket_wq_pointer");
 }
 
-void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap)
+/* debugfs shared: the bind buckets of netns @i */
+void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap, int i)
 {
-	const struct tm_tcp *t = &snap->tcp;
-	int i;
+	const struct tm_netns *ns = &snap->tcp.netns[i];
 
 	/* each bucket at its effective bytes, plus its vector's share where it has one */
-	for (i = 0; i < t->nr_netns; i++) {
-		const struct tm_netns *ns = &t->netns[i];
-
-		seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu", ns->inum,
-			   ns->bind_buckets, tm_bind_bytes(snap, ns, 0));
-		if (snap->cache[TM_T_BIND2].present)
-			seq_printf(m, " bind2_buckets=%lu bind2_bytes=%llu\n",
-				   ns->bind2_buckets, tm_bind_bytes(snap, ns, 1));
-		else	/* no bhash2 before 6.1 */
-			seq_puts(m, " bind2_buckets=na bind2_bytes=na\n");
-	}
+	seq_printf(m, "netns=%u bind_buckets=%lu bind_bytes=%llu", ns->inum,
+		   ns->bind_buckets, tm_bind_bytes(snap, ns, 0));
+	if (snap->cache[TM_T_BIND2].present)
+		seq_printf(m, " bind2_buckets=%lu bind2_bytes=%llu\n",
+			   ns->bind2_buckets, tm_bind_bytes(snap, ns, 1));
+	else	/* no bhash2 before 6.1 */
+		seq_puts(m, " bind2_buckets=na bind2_bytes=na\n");
 }
 
 /*
@@ -755,36 +753,37 @@ static void tm_seq_memcg(struct seq_file *m, const struct tm_cg_rec *r)
 		seq_puts(m, r->mstate == TM_CH_NONE ? "-" : "na");
 }
 
-void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap)
+int tm_nr_cg(const struct tm_snapshot *snap)
 {
-	const struct tm_tcp *t = &snap->tcp;
-	int i;
+	return snap->tcp.nr_cg;
+}
 
-	for (i = 0; i < t->nr_cg; i++) {
-		const struct tm_cg_rec *r = &t->cg[i];
+/* debugfs cgroups: record @i */
+void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap, int i)
+{
+	const struct tm_cg_rec *r = &snap->tcp.cg[i];
 
-		seq_puts(m, "cgroup=");
-		if (r->overflow)
-			seq_puts(m, "overflow");
-		else
-			tm_seq_path(m, r->cg_path);
-		seq_puts(m, " memcg=");
-		tm_seq_memcg(m, r);
-		if (r->overflow)
-			seq_puts(m, " netns=0 family=- state=- kind=-");
-		else if (r->slot >= TM_NR_SLOTS)
-			seq_printf(m, " netns=%u family=%s state=- kind=%s", r->netns,
-				   tm_family_name[r->family],
-				   r->slot == TM_CG_SLOT_BIND ? "bind_bucket" : "bind2_bucket");
-		else
-			seq_printf(m, " netns=%u family=%s state=%s kind=%s", r->netns,
-				   tm_family_name[r->family], tm_slot_name(r->slot),
-				   tm_holder_name[r->holder]);
-		seq_printf(m, " sockets=%lu slab_bytes=%llu charged_bytes=%llu buffer_bytes=%llu\n",
-			   r->slot >= TM_NR_SLOTS ? 0 : tm_acc_sockets(&r->acc),
-			   r->overflow ? 0 : tm_cg_slab_bytes(snap, r),
-			   tm_acc_charged_bytes(snap, &r->acc), tm_acc_buffers(&r->acc));
-	}
+	seq_puts(m, "cgroup=");
+	if (r->overflow)
+		seq_puts(m, "overflow");
+	else
+		tm_seq_path(m, r->cg_path);
+	seq_puts(m, " memcg=");
+	tm_seq_memcg(m, r);
+	if (r->overflow)
+		seq_puts(m, " netns=0 family=- state=- kind=-");
+	else if (r->slot >= TM_NR_SLOTS)
+		seq_printf(m, " netns=%u family=%s state=- kind=%s", r->netns,
+			   tm_family_name[r->family],
+			   r->slot == TM_CG_SLOT_BIND ? "bind_bucket" : "bind2_bucket");
+	else
+		seq_printf(m, " netns=%u family=%s state=%s kind=%s", r->netns,
+			   tm_family_name[r->family], tm_slot_name(r->slot),
+			   tm_holder_name[r->holder]);
+	seq_printf(m, " sockets=%lu slab_bytes=%llu charged_bytes=%llu buffer_bytes=%llu\n",
+		   r->slot >= TM_NR_SLOTS ? 0 : tm_acc_sockets(&r->acc),
+		   r->overflow ? 0 : tm_cg_slab_bytes(snap, r),
+		   tm_acc_charged_bytes(snap, &r->acc), tm_acc_buffers(&r->acc));
 }
 
 #define TM_TOP_CGROUPS	20

@@ -26,11 +26,14 @@ void tm_cg_rank_free(struct tm_cg_rank *r);
 void tm_show_headline(struct seq_file *m, const struct tm_snapshot *snap,
 		      const struct tm_cg_rank *rank);
 void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap);
-void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap);
+/* files of one item per netns (states, shared) or per cgroup record */
+int tm_nr_netns(const struct tm_snapshot *snap);
+int tm_nr_cg(const struct tm_snapshot *snap);
+void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap, int i);
 void tm_dbg_objects(struct seq_file *m, const struct tm_snapshot *snap);
-void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_dbg_shared(struct seq_file *m, const struct tm_snapshot *snap, int i);
 void tm_dbg_totals(struct seq_file *m, const struct tm_snapshot *snap);
-void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap);
+void tm_dbg_cgroups(struct seq_file *m, const struct tm_snapshot *snap, int i);
 void tm_show_cgroups(struct seq_file *m, const struct tm_snapshot *snap,
 		     const struct tm_cg_rank *rank);
 void tm_show_netns_visible(struct seq_file *m, const struct tm_tcp *t);

@@ -188,7 +188,8 @@ struct tm_netns {
 struct tm_tcp {
 	bool all_netns;			/* the reader sees every netns there is */
 	int nr_netns;
-	struct tm_netns *netns;		/* sorted by inum */
+	struct tm_netns *netns;		/* in the order of their struct net's address */
+	int own;			/* the reader's in @netns, or -1 */
 	unsigned long allocated;	/* tcp_prot.sockets_allocated */
 	unsigned long hashed_full;	/* full sockets found in the tables */
 	long tcp_mem_pages[3];		/* net.ipv4.tcp_mem */
@@ -294,7 +295,10 @@ struct seq_file;
 
 struct tm_snapshot {
 	struct tm_walk_time time;
-	int (*show)(struct seq_file *m, void *v);	/* the file's renderer */
+	int (*show)(struct seq_file *m, void *v);	/* the file's renderer, */
+	/* or, for a file of one record per netns or cgroup, its records' */
+	int (*nr_items)(const struct tm_snapshot *snap);
+	void (*show_item)(struct seq_file *m, const struct tm_snapshot *snap, int i);
 	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
 	int nr_caches;
 	struct tm_cache_stat cache[TM_NR_TYPES + TM_MAX_EXTRA];
@@ -366,6 +370,9 @@ struct file;
 struct inode;
 int tm_snapshot_open(struct file *file, int (*show)(struct seq_file *, void *),
 		     unsigned int what);
+int tm_snapshot_open_items(struct file *file, int (*nr_items)(const struct tm_snapshot *),
+			   void (*show_item)(struct seq_file *, const struct tm_snapshot *, int),
+			   unsigned int what);
 int tm_snapshot_release(struct inode *inode, struct file *file);
 
 #endif /* TCPMEM_WALK_H */
