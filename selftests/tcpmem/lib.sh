@@ -274,9 +274,17 @@ tm_experiment()
 	tm_state=$3
 	shift 3
 	rm -f /tmp/tm_ready /tmp/tm_ready.set
+	# between the two readings nothing forks but tcpload's TIME_WAIT
+	# workers: a process made and ended leaves slabs of its own objects
+	# (on 16 KiB pages, 16-128 KiB each) that Slab: would count. So
+	# tcpload's "ready" comes through a FIFO, held open read-write on fd 3
+	# (an open that waits for no writer), read by the shell's builtin
+	# read instead of a sleep per poll; the time from /proc/uptime
+	mkfifo /tmp/tm_ready
+	exec 3<>/tmp/tm_ready
 	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready "$@" &
 	tm_load_pid=$!
-	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; return 1; }
+	tm_wait_file /tmp/tm_ready.set || { echo "bad $tm_tag: tcpload did not start" >> $V; exec 3<&-; return 1; }
 	# in the order of the readings after the sockets: tcpmem, then Slab:
 	# with no shrink between. Reading tcpmem allocates (its tables, the
 	# seq_file buffers: kmalloc-cg-16k on 16 KiB pages) and frees; the
@@ -288,10 +296,16 @@ tm_experiment()
 	tm_s0=$(tm_meminfo_slab)
 	tm_u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	cp /proc/slabinfo /tmp/tm_si0
+	read -r tm_t tm_rest < /proc/uptime
 	kill -USR1 $tm_load_pid
-	tm_t=$(date +%s)
-	tm_wait_file /tmp/tm_ready || { echo "bad $tm_tag: tcpload failed" >> $V; return 1; }
-	tm_made=$(($(date +%s) - tm_t))
+	if ! read -t "${TM_WAIT_S:-300}" -r tm_rest <&3; then
+		exec 3<&-
+		echo "bad $tm_tag: tcpload failed (no ready in ${TM_WAIT_S:-300} s)" >> $V
+		return 1
+	fi
+	exec 3<&-
+	read -r tm_made tm_rest < /proc/uptime
+	tm_made=$((${tm_made%.*} - ${tm_t%.*}))
 	echo "# $tm_tag: sockets made in $tm_made s"
 	# what the load freed after a grace period (the inodes and dentries of
 	# the sockets it closed) goes first; TIME_WAIT sockets do not settle
