@@ -22,6 +22,8 @@
 #   BENCH_LINKS   dentries mklinks makes on node 0 for the partial-slab
 #                 run (21 per slab: 22000000 leave over 1M partial
 #                 slabs); 0 skips it                      22000000, BIG 0
+#   BENCH_NETNS   netns (one listening socket each) for what an open file
+#                 costs in memory; 0 skips it             10000, BIG 0
 #   BENCH_BIG=1   the 1M-socket run (needs VM_MEM, see scripts/demo.sh)
 . "$(dirname "$0")/lib.sh"
 . "$TM_DIR/stress.sh"
@@ -31,11 +33,13 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
 	TW=${BENCH_TW:-0}
 	RUNS=${BENCH_RUNS:-3}
 	LINKS=${BENCH_LINKS:-0}
+	NETNS=${BENCH_NETNS:-0}
 else
 	PAIRS=${BENCH_PAIRS:-65000}
 	TW=${BENCH_TW:-20000}
 	RUNS=${BENCH_RUNS:-5}
 	LINKS=${BENCH_LINKS:-22000000}
+	NETNS=${BENCH_NETNS:-10000}
 fi
 RTT_N=${BENCH_RTT:-20000}
 NS_N=${BENCH_UNSHARE:-20}
@@ -259,6 +263,72 @@ if [ "$LINKS" -gt 0 ]; then
 		echo "bad mklinks: $LINKS dentries on node 0 failed (memory? VM_MEM in scripts/demo.sh)" >> $V
 	fi
 	umount $mnt
+fi
+
+# open_cost FILE: "bytes-at-open bytes-after-read peak" charged to a memcg
+# of its own by a shell that opens FILE (the snapshot is taken then), reads
+# it to the end with the file still open, and closes it: memory.current
+# read with the shell's builtin read (no process made in the cgroup but
+# the one dd that reads), memory.peak (0 where the kernel has none)
+open_cost()
+{
+	cg=$CG/tm_bench_open
+	mkdir $cg
+	sh -c '
+		cg=$1 f=$2
+		echo $$ > $cg/cgroup.procs
+		read -r a < $cg/memory.current
+		exec 3< "$f"
+		read -r b < $cg/memory.current
+		dd bs=65536 <&3 > /dev/null 2>&1
+		read -r c < $cg/memory.current
+		exec 3<&-
+		p=0
+		[ -r $cg/memory.peak ] && read -r p < $cg/memory.peak
+		echo $((b - a)) $((c - a)) $p
+		echo $$ > $cg/../cgroup.procs
+	' sh $cg "$1"
+	rmdir $cg
+}
+
+# open_rows TAG: open_cost and the read time of the snapshot files
+open_rows()
+{
+	for f in /proc/tcpmem $TM_DBG/states $TM_DBG/shared $TM_DBG/totals $TM_DBG/cgroups; do
+		set -- $(open_cost $f)
+		printf '| %-9s | %-30s | %12s | %12s | %12s | %9s |\n' "$tag" "$f" "$1" "$2" "$3" \
+			"$(median_ms "cat $f")"
+	done
+}
+
+# many netns, each with one listening socket (mknetns): what one open file
+# holds, charged to the reader's memcg, against the same with a few netns
+CG=/sys/fs/cgroup
+if [ "$NETNS" -gt 0 ] && { grep -q "^[^ ]* $CG cgroup2 " /proc/mounts ||
+	{ mkdir -p $CG && mount -t cgroup2 none $CG; }; } && echo +memory > $CG/cgroup.subtree_control; then
+	echo
+	echo "## memory per open file, charged to the reader's memcg (memory.current; peak: memory.peak, the walk's tables included)"
+	echo "| netns     | file                           | at open, B   | after read, B | peak, B     | read, ms  |"
+	echo "|-----------|--------------------------------|--------------|--------------|--------------|-----------|"
+	tag="$(($(grep -c . $TM_DBG/shared)))"
+	open_rows
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	rm -f /tmp/tm_bn.ready
+	"$TM_DIR/mknetns" "$NETNS" /tmp/tm_bn.inums /tmp/tm_bn.ready &
+	tm_load_pid=$!
+	if TM_WAIT_S=3600 tm_wait_file /tmp/tm_bn.ready; then
+		made=$(awk -v t0="$t0" '{ printf "%.0f", $1 - t0 }' /proc/uptime)
+		tag="$(($(grep -c . $TM_DBG/shared)))"
+		open_rows
+		echo "## $NETNS netns (mknetns: one listening socket each) made in $made s; netns = records in debugfs shared"
+		echo "## at open: the snapshot (taken at open); after read: and the seq_file buffer"
+		kill $tm_load_pid
+		wait $tm_load_pid 2> /dev/null
+	else
+		echo "bad mknetns: $NETNS netns not made" >> $V
+	fi
+elif [ "$NETNS" -gt 0 ]; then
+	echo "## no memory per open file: no cgroup2 memory controller on $CG"
 fi
 
 splats=$(dmesg | grep -E "$TM_SPLAT")
