@@ -253,7 +253,14 @@ int tm_cg_end(struct tm_tcp *t)
 	n = g->nr;
 	if (t->cg_overflow)
 		g->rec[n++] = g->rec[TM_CG_MAX];
-	t->cg = g->rec;
+	/* kept until the file is closed: the records made, not the whole table */
+	t->cg = kvmalloc_array(max(n, 1), sizeof(*t->cg), GFP_KERNEL_ACCOUNT);
+	if (t->cg) {
+		memcpy(t->cg, g->rec, n * sizeof(*t->cg));
+		kvfree(g->rec);
+	} else {
+		t->cg = g->rec;
+	}
 	t->nr_cg = n;
 	t->cgt = NULL;
 	kvfree(g);

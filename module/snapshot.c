@@ -90,14 +90,16 @@ static int tm_snapshot_show(struct seq_file *m, void *v)
 
 /*
  * Files that print one record per netns or per cgroup record: a seq_file
- * iterator over the items, so the buffer holds one item at a time (at
- * most a page, or the one item that does not fit one) whatever the
- * number of netns. The position is the item index plus one.
+ * iterator over the items, so the buffer holds what one item prints (a
+ * page, doubled while one item does not fit) whatever the number of netns.
+ * *pos is the item's index, the iterator value that index plus one.
  */
 static void *tm_items_start(struct seq_file *m, loff_t *pos)
 {
 	struct tm_snapshot *snap = m->private;
 
+	/* read: released as the last snapshot even with no item to show */
+	snap->read = true;
 	if (*pos >= snap->nr_items(snap))
 		return NULL;
 	return (void *)(unsigned long)(*pos + 1);
@@ -188,8 +190,8 @@ int tm_snapshot_release(struct inode *inode, struct file *file)
 	struct tm_snapshot *snap = m->private;
 	bool items = m->op == &tm_items_ops;
 
-	/* a snapshot that was rendered is the last completed one */
-	if (snap->time.render_calls) {
+	/* a snapshot that was rendered (or read, if it has no items) is the last one */
+	if (snap->time.render_calls || snap->read) {
 		spin_lock(&tm_time_lock);
 		tm_time_last = snap->time;
 		tm_time_seq++;

@@ -322,10 +322,13 @@ if [ "$NETNS" -gt 0 ] && { grep -q "^[^ ]* $CG cgroup2 " /proc/mounts ||
 		open_rows
 		echo "## $NETNS netns (mknetns: one listening socket each) made in $made s; netns = records in debugfs shared"
 		echo "## at open: the snapshot (taken at open); after read: and the seq_file buffer"
+		echo "## memory.current moves in the memcg's per-CPU charge batches (64 pages): below that, differences are noise"
 		kill $tm_load_pid
 		wait $tm_load_pid 2> /dev/null
 	else
 		echo "bad mknetns: $NETNS netns not made" >> $V
+		kill $tm_load_pid 2> /dev/null
+		wait $tm_load_pid 2> /dev/null
 	fi
 elif [ "$NETNS" -gt 0 ]; then
 	echo "## no memory per open file: no cgroup2 memory controller on $CG"
