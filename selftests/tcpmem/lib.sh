@@ -362,6 +362,29 @@ tm_experiment()
 	fi
 }
 
+# tm_own_cache LABEL FAMILY STATE WHAT: after tm_experiment with
+# $tm_x_cache set, that cache's own growth (sysfs: slabs x its slab size),
+# which what other caches add or lose meanwhile does not move, against the
+# slab bytes tcpmem predicts for FAMILY STATE without the objcg vectors'
+# share (kmalloc objects, not in the cache): "ok"/"bad" to $V within 2%
+tm_own_cache()
+{
+	tm_o=$(cat /sys/kernel/slab/$tm_x_cache/order)
+	tm_pg=$(($(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps) * 1024))
+	tm_grown=$(((tm_c1 - tm_c0) * (tm_pg << tm_o)))
+	tm_op=$(($(tm_stat_field /tmp/tm_e1 "$2" "$3" slab_bytes any) -
+		$(tm_stat_field /tmp/tm_e1 "$2" "$3" vector_bytes any) -
+		$(tm_stat_field /tmp/tm_e0 "$2" "$3" slab_bytes any) +
+		$(tm_stat_field /tmp/tm_e0 "$2" "$3" vector_bytes any)))
+	tm_od=$((tm_op > tm_grown ? tm_op - tm_grown : tm_grown - tm_op))
+	tm_ol="$1: $tm_x_n $4, predicted $tm_op B, $tm_x_cache grew by $((tm_c1 - tm_c0)) slabs = $tm_grown B ($((tm_od * 1000 / (tm_grown > 0 ? tm_grown : 1)))/1000 off; resolution $((tm_grown / 50 / (tm_x_n > 0 ? tm_x_n : 1))) B per $4)"
+	if [ "$tm_grown" -gt 0 ] && [ $((tm_od * 50)) -le "$tm_grown" ]; then
+		echo "ok $tm_ol" >> $V
+	else
+		echo "bad $tm_ol" >> $V
+	fi
+}
+
 # TM_SS_MAP: awk code mapping ss's state names (in $1) to the kernel's, as
 # tcpmem prints them: st = the kernel's name
 TM_SS_MAP='BEGIN { m["ESTAB"] = "ESTABLISHED"; m["SYN-SENT"] = "SYN_SENT"

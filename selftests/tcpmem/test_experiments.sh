@@ -56,20 +56,7 @@ tm_x_cache=request_sock_TCP
 # shellcheck disable=SC2086 # a word list
 if tm_experiment "SYN_RECV: $n request socks (and their $n ESTABLISHED clients)" \
 	inet SYN_RECV -p 23000 $syns; then
-	order=$(cat /sys/kernel/slab/$tm_x_cache/order)
-	grown=$(((tm_c1 - tm_c0) * (page << order)))
-	# the cache's own slabs: without the objcg vectors' share (kmalloc)
-	pred=$(($(tm_stat_field /tmp/tm_e1 inet SYN_RECV slab_bytes any) -
-		$(tm_stat_field /tmp/tm_e1 inet SYN_RECV vector_bytes any) -
-		$(tm_stat_field /tmp/tm_e0 inet SYN_RECV slab_bytes any) +
-		$(tm_stat_field /tmp/tm_e0 inet SYN_RECV vector_bytes any)))
-	d=$((pred > grown ? pred - grown : grown - pred))
-	line="SYN_RECV alone: $tm_x_n request socks, predicted $pred B, $tm_x_cache grew by $((tm_c1 - tm_c0)) slabs = $grown B ($((d * 1000 / (grown > 0 ? grown : 1)))/1000 off; resolution $((grown / 50 / (tm_x_n > 0 ? tm_x_n : 1))) B per request sock)"
-	if [ "$grown" -gt 0 ] && [ $((d * 50)) -le "$grown" ]; then
-		echo "ok $line" >> $V
-	else
-		echo "bad $line" >> $V
-	fi
+	tm_own_cache "SYN_RECV alone" inet SYN_RECV "request socks"
 fi
 finish
 tm_x_cache=

@@ -83,25 +83,8 @@ experiment()
 	shift 3
 	tm_experiment "$tag" inet "$state" "$@" || return
 	echo "# $tag: $tm_bps B per socket here vs the seeds' $seed" >> $V
-	if [ "$state" = TIME_WAIT ]; then
-		# the minisocks' own cache, from its slabs (sysfs): what
-		# Slab:'s other caches add or lose meanwhile is not in it;
-		# without the objcg vectors' share (kmalloc objects)
-		order=$(cat /sys/kernel/slab/$tm_x_cache/order)
-		page=$(($(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps) * 1024))
-		grown=$(((tm_c1 - tm_c0) * (page << order)))
-		pred=$(($(stat_field /tmp/tm_e1 inet TIME_WAIT slab_bytes any) -
-			$(stat_field /tmp/tm_e1 inet TIME_WAIT vector_bytes any) -
-			$(stat_field /tmp/tm_e0 inet TIME_WAIT slab_bytes any) +
-			$(stat_field /tmp/tm_e0 inet TIME_WAIT vector_bytes any)))
-		d=$((pred > grown ? pred - grown : grown - pred))
-		line="$tag, own cache: predicted $pred B, $tm_x_cache grew by $((tm_c1 - tm_c0)) slabs = $grown B ($((d * 1000 / (grown > 0 ? grown : 1)))/1000 off; 2% is $((grown / 50 / (tm_x_n > 0 ? tm_x_n : 1))) B per socket)"
-		if [ "$grown" -gt 0 ] && [ $((d * 50)) -le "$grown" ]; then
-			echo "ok $line" >> $V
-		else
-			echo "bad $line" >> $V
-		fi
-	fi
+	# the minisocks' own cache (tw_sock_TCP)
+	[ "$state" != TIME_WAIT ] || tm_own_cache "$tag, own cache" inet TIME_WAIT "TIME_WAIT sockets"
 	if [ "$state" = ESTABLISHED ]; then
 		buf=$(stat_field /tmp/tm_e1 inet ESTABLISHED buffer_bytes any)
 		if [ "$buf" = 0 ]; then
