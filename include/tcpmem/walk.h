@@ -299,9 +299,9 @@ struct tm_snapshot {
 	/* or, for a file of one record per netns or cgroup, its records' */
 	int (*nr_items)(const struct tm_snapshot *snap);
 	void (*show_item)(struct seq_file *m, const struct tm_snapshot *snap, int i);
-	bool read;			/* an iterator file's start() ran */
 	struct tm_node_stat *nodes;	/* nr_caches x nr_node_ids */
 	int nr_caches;
+	bool read;			/* an iterator file's start() ran */
 	struct tm_cache_stat cache[TM_NR_TYPES + TM_MAX_EXTRA];
 	struct tm_zone_stat *zones;	/* populated zones of online nodes */
 	int nr_zones;

@@ -22,7 +22,6 @@ echo 30000 65535 > /proc/sys/net/ipv4/ip_local_port_range
 echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse
 tm_fresh_load
 init_ns=$(readlink /proc/self/ns/net | tr -dc 0-9)
-page=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
 
 # finish: stop tcpload, and wait for a netns it made to go
 finish()
