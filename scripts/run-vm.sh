@@ -44,6 +44,10 @@ kvm_cpu() {
 # boot ACCEL...: run the VM; 0 or qemu's (timeout's) status. Under KVM, a
 # guest that KVM cannot run ("KVM internal error", e.g. an instruction the
 # emulator of a nested host does not know) is stopped at once: status 250.
+# So is one whose kernel printed nothing in KVM_BOOT_S seconds (default
+# 60; a KVM guest prints "Linux version" within a few): on a nested host
+# whose /dev/kvm opens, a cold cache once saw 5.10 spin in its firmware
+# under KVM ("Booting from ROM") for 20 minutes, with no error to notice.
 boot() {
 	local qpid st=0 kvm=0 mem=${VM_MEM:-2048} qemu=qemu-system-x86_64 machine=()
 	local ports=(-serial "file:$console" -serial "file:$results") cons=ttyS0 out=
@@ -67,13 +71,26 @@ boot() {
 		-append "console=$cons panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 tcpmem.mode=$mode tcpmem.kernel=$K_NAME$out${VM_APPEND:+ $VM_APPEND}" \
 		</dev/null 2>"$qlog" &
 	qpid=$!
+	local waited=0 started=0
 	while [ "$kvm" -eq 1 ] && kill -0 "$qpid" 2>/dev/null; do
+		if [ "$started" -eq 0 ] && grep -aq 'Linux version' "$console" 2>/dev/null; then
+			started=1
+		fi
+		if [ "$started" -eq 0 ] && [ "$waited" -ge "${KVM_BOOT_S:-60}" ]; then
+			kill "$qpid" 2>/dev/null || true
+			wait "$qpid" 2>/dev/null || true
+			# after qemu is gone: its stderr is not opened to append
+			echo "KVM internal error: the guest printed no kernel output in ${KVM_BOOT_S:-60} s" >>"$qlog"
+			echo "Suberror: none, a stall (console: $(tr -dc '[:print:]' <"$console" | tail -c 60))" >>"$qlog"
+			return 250
+		fi
 		if grep -aq 'KVM internal error' "$qlog" 2>/dev/null; then
 			kill "$qpid" 2>/dev/null || true
 			wait "$qpid" 2>/dev/null || true
 			return 250
 		fi
 		sleep 1
+		waited=$((waited + 1))
 	done
 	wait "$qpid" || st=$?
 	cat "$qlog" >&2
