@@ -54,43 +54,94 @@ function kv(s, key,    r)
 	return ""
 }
 
-FNR == NR && /^\[[0-9]+\] / {
-	cur = substr($1, 2, length($1) - 2) + 0
-	kind[cur] = $2
-	match($0, /'[^']*'/)
-	name[cur] = substr($0, RSTART + 1, RLENGTH - 2)
-	size[cur] = kv($0, "size")
-	tid[cur] = kv($0, "type_id")
-	nelems[cur] = kv($0, "nr_elems")
-	if (kind[cur] == "INT") {
-		ibits[cur] = kv($0, "nr_bits")
-		ioff[cur] = kv($0, "bits_offset")
+# fkv(key): the value of field "key=value" of the current line ("" if none);
+# field scans, not regular expressions: busybox awk compiles a dynamic
+# regex on every match(), and the raw dump has ~300,000 lines (this part
+# took minutes under emulation)
+function fkv(key,    i, p)
+{
+	for (i = 2; i <= NF; i++) {
+		p = index($i, "=")
+		if (p && substr($i, 1, p - 1) == key)
+			return substr($i, p + 1)
 	}
-	if (kind[cur] == "FUNC")
-		funcs[name[cur]] = 1
-	if (kind[cur] == "STRUCT") {
-		if ((name[cur], "n") in sid)
-			dup[name[cur]] = 1
-		sid[name[cur], "n"] = cur
+	return ""
+}
+
+BEGIN {
+	split("STRUCT UNION INT ENUM ENUM64 FLOAT PTR ARRAY TYPEDEF VOLATILE CONST RESTRICT TYPE_TAG", kk, " ")
+	for (i in kk)
+		kept[kk[i]] = 1
+}
+
+# a type: "[ID] KIND 'name' key=value...". Only the kinds the checks can
+# reach are stored: FUNC names, and what resolve(), tsize() and find() walk
+FNR == NR && substr($0, 1, 1) == "[" {
+	cur = substr($1, 2, length($1) - 2) + 0
+	k = $2
+	inrec = 0
+	if (k == "FUNC") {
+		p = index($0, "'")
+		q = substr($0, p + 1)
+		funcs[substr(q, 1, index(q, "'") - 1)] = 1
+		next
+	}
+	if (!(k in kept))
+		next
+	kind[cur] = k
+	# one pass over the key=value fields
+	for (i = 3; i <= NF; i++) {
+		p = index($i, "=")
+		if (!p)
+			continue
+		key = substr($i, 1, p - 1)
+		if (key == "size")
+			size[cur] = substr($i, p + 1)
+		else if (key == "type_id")
+			tid[cur] = substr($i, p + 1)
+		else if (key == "nr_elems")
+			nelems[cur] = substr($i, p + 1)
+		else if (key == "nr_bits")
+			ibits[cur] = substr($i, p + 1)
+		else if (key == "bits_offset")
+			ioff[cur] = substr($i, p + 1)
 	}
 	nmem[cur] = 0
+	if (k == "STRUCT" || k == "UNION") {
+		inrec = 1
+		p = index($0, "'")
+		q = substr($0, p + 1)
+		nm = substr(q, 1, index(q, "'") - 1)
+		if (k == "STRUCT") {
+			if ((nm, "n") in sid)
+				dup[nm] = 1
+			sid[nm, "n"] = cur
+		}
+	}
 	next
 }
 
-FNR == NR && /^\t'/ {
-	if (kind[cur] != "STRUCT" && kind[cur] != "UNION")
+# a member of the last struct or union: "\t'name' type_id=N bits_offset=N
+# [bitfield_size=N]" (other kinds' member lines: enum values, parameters)
+FNR == NR {
+	if (!inrec)
 		next
 	i = nmem[cur]++
-	match($0, /'[^']*'/)
-	mname[cur, i] = substr($0, RSTART + 1, RLENGTH - 2)
-	mtype[cur, i] = kv($0, "type_id")
-	moff[cur, i] = kv($0, "bits_offset")
-	b = kv($0, "bitfield_size")
-	mbits[cur, i] = b == "" ? 0 : b
+	mname[cur, i] = substr($1, 2, length($1) - 2)
+	# the fields in bpftool's order; any other order: by key
+	if (substr($2, 1, 8) == "type_id=" && substr($3, 1, 12) == "bits_offset=" &&
+	    (NF == 3 || substr($4, 1, 14) == "bitfield_size=")) {
+		mtype[cur, i] = substr($2, 9)
+		moff[cur, i] = substr($3, 13)
+		mbits[cur, i] = NF == 3 ? 0 : substr($4, 15)
+	} else {
+		mtype[cur, i] = fkv("type_id")
+		moff[cur, i] = fkv("bits_offset")
+		b = fkv("bitfield_size")
+		mbits[cur, i] = b == "" ? 0 : b
+	}
 	next
 }
-
-FNR == NR { next }
 
 # layout records
 /^memcg=/ { next }
