@@ -10,9 +10,11 @@
 # failure if the matrix marks it required; a build or test problem is always
 # a failure. The summary always prints; exits non-zero if anything failed.
 # TCPMEM_ONLY=test_a.sh,test_b.sh (development): one boot running only those
-# selftests, no debugfs=off boot. The rows are set up one after the other;
-# their VMs then run TCPMEM_JOBS at a time (default: the CPUs, at most 4) and
-# the results print in matrix order.
+# selftests, no debugfs=off boot. The rows are set up one after the other,
+# the slowest VMs' rows first (the sanitizer's, then arm64's, then matrix
+# order); each row's VM starts as soon as the row is ready and a slot is free
+# (TCPMEM_JOBS at a time, default: the CPUs, at most 4), so the VMs run while
+# later rows download and build. The results print in matrix order.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -103,10 +105,47 @@ vm_row() {
 	echo "$f $times" >"$OUT/logs/$name-vm.status"
 }
 
+# VM slots: TCPMEM_JOBS at a time (default: one per CPU, at most 4; a TCG
+# guest keeps about one host CPU busy)
+jobs=${TCPMEM_JOBS:-$(nproc)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+[ "$jobs" -le 4 ] || jobs=4
+queue=() tv=$SECONDS vms=0
+
+# vm_start: start the queued rows' VMs while a slot is free (the setup runs
+# in the foreground, so this shell's only background jobs are VMs)
+vm_start() {
+	local name
+	while [ ${#queue[@]} -gt 0 ] && [ "$(jobs -rp | wc -l)" -lt "$jobs" ]; do
+		name=${queue[0]}
+		queue=("${queue[@]:1}")
+		echo "vm: $name: started at +$((SECONDS - tv)) s"
+		vm_row "$name" >"$OUT/logs/$name-vm.out" 2>&1 &
+		vms=$((vms + 1))
+	done
+	return 0
+}
+
 # 1. each row's kernel, build environment, module and initramfs, one row
-# after the other (they share the chroots and the package cache)
-declare -A R_WHY R_F R_TIMES R_RESOLVED R_PREP R_READY
+# after the other (they share the chroots and the package cache), the rows
+# whose VMs take longest first: the sanitizer row, then the arm64 rows
+# (emulated), then matrix order. A ready row's VM starts at once if a slot
+# is free, else when one is (checked after each setup step and at the end).
+san=() arm=() amd=()
 for name in "$@"; do
+	load_spec "$name"
+	if [ "$K_BUILDENV" = sanitizer ]; then
+		san+=("$name")
+	elif [ "$K_ARCH" = arm64 ]; then
+		arm+=("$name")
+	else
+		amd+=("$name")
+	fi
+done
+setup=("${san[@]}" "${arm[@]}" "${amd[@]}")
+echo "==== setup order: ${setup[*]}; VMs $jobs at a time, each as soon as its row is ready"
+declare -A R_WHY R_F R_TIMES R_RESOLVED R_PREP R_READY
+for name in "${setup[@]}"; do
 	load_spec "$name"
 	req=
 	[ "$K_REQUIRED" != required ] || req=", required"
@@ -118,6 +157,7 @@ for name in "$@"; do
 	# why: set when the row cannot be set up (SKIPPED, or failed if required)
 	rrc=0
 	step resolve "$S/resolve.sh" "$name" || rrc=$?
+	vm_start
 	if [ "$rrc" -eq 2 ]; then
 		why=$(cat "$OUT/resolved/$name.skip")
 	elif [ "$rrc" -ne 0 ]; then
@@ -132,53 +172,32 @@ for name in "$@"; do
 			else
 				why="cannot fetch $K_IMAGE $K_IMAGE_VERSION ($K_SUITE)"
 			fi
-		elif ! step buildenv "$S/buildenv.sh" "$name"; then
+		elif ! vm_start || ! step buildenv "$S/buildenv.sh" "$name"; then
 			why="cannot set up the build environment ($K_BUILDENV, $K_HEADERS)"
-		elif ! step build "$S/build-module.sh" "$name"; then
+		elif ! vm_start || ! step build "$S/build-module.sh" "$name"; then
 			echo "$name: FAILED to build tcpmem.ko"
 			f=1
-		elif ! step initramfs "$S/mkinitramfs.sh" "$name" check; then
+		elif ! vm_start || ! step initramfs "$S/mkinitramfs.sh" "$name" check; then
 			echo "$name: FAILED to build the initramfs"
 			f=1
 		else
 			R_READY[$name]=1
+			queue+=("$name")
 		fi
 	fi
 	R_WHY[$name]=$why R_F[$name]=$f R_TIMES[$name]=$times R_RESOLVED[$name]=$resolved
 	R_PREP[$name]=$((SECONDS - t0))
+	vm_start
 done
 
-# 2. the VMs, TCPMEM_JOBS at a time (default: one per CPU, at most 4; a TCG
-# guest keeps about one host CPU busy), the slowest rows first
-jobs=${TCPMEM_JOBS:-$(nproc)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
-[ "$jobs" -le 4 ] || jobs=4
-order=()
-for name in "$@"; do
-	load_spec "$name"
-	[ -n "${R_READY[$name]:-}" ] || continue
-	case $K_BUILDENV in
-	sanitizer) order=("$name" "${order[@]}") ;;
-	*) order+=("$name") ;;
-	esac
+# 2. the VMs still queued, as slots free up
+echo "==== setup done at +$((SECONDS - tv)) s; VMs queued: ${queue[*]:-none}"
+while [ ${#queue[@]} -gt 0 ]; do
+	wait -n || true
+	vm_start
 done
-if [ ${#order[@]} -gt 0 ]; then
-	echo "==== VMs: ${order[*]} ($jobs at a time)"
-	tv=$SECONDS
-	running=0
-	for name in "${order[@]}"; do
-		if [ "$running" -ge "$jobs" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		echo "vm: $name: started at +$((SECONDS - tv)) s"
-		rm -f "$OUT/logs/$name-vm.status"
-		vm_row "$name" >"$OUT/logs/$name-vm.out" 2>&1 &
-		running=$((running + 1))
-	done
-	wait || true
-	echo "vm: all done in $((SECONDS - tv)) s"
-fi
+wait || true
+[ "$vms" -eq 0 ] || echo "vm: all done at +$((SECONDS - tv)) s"
 
 # 3. each row's results, in matrix order
 for name in "$@"; do
@@ -224,7 +243,7 @@ for name in "$@"; do
 	summary+=("$(printf '%-8s %s; %s' "$K_NAME" "$line" "$wall")")
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 done
-echo "==== summary"
+echo "==== summary (wall time $((SECONDS - tv)) s from the first setup step)"
 printf '%s\n' "${summary[@]}"
 [ ${#skipped[@]} -eq 0 ] || echo "kernels SKIPPED: ${skipped[*]}"
 total="$tp passed, $tf failed"
