@@ -357,8 +357,11 @@ void tm_headline(const struct tm_snapshot *snap, struct tm_headline *h)
 			};
 
 			for (i = 0; i < t->nr_netns; i++) {
-				const struct tm_state_acc *a = &t->netns[i].acc[f][slot];
+				const struct tm_state_acc *a;
 
+				a = tm_netns_acc(t, &t->netns[i], f, slot);
+				if (!a)
+					continue;
 				n += tm_acc_sockets(a);
 				bytes += tm_acc_slab_bytes_sm(&sm, a, &rec_milli);
 			}

@@ -72,6 +72,7 @@ struct tm_walk {
 	struct tm_netns *last_ns;
 	struct tm_walk_time *wt;	/* phases and lock holds of this snapshot */
 	bool owners;			/* walk the bhash2 owners for bound-only sockets */
+	bool nomem;			/* an accumulator could not be had */
 	u64 t0;				/* start of the phase under way */
 };
 
@@ -142,10 +143,61 @@ static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct 
 	}
 }
 
+/*
+ * Room for the accumulators the next bucket may make, taken before its
+ * lock: a chunk's worth free. A bucket that needs more gets them under the
+ * lock (tm_acc_of()).
+ */
+static void tm_acc_reserve(struct tm_walk *w)
+{
+	struct tm_acc_pool *p = &w->t->pool;
+	struct tm_state_acc *c;
+
+	if (w->nomem || p->used + TM_ACC_PER_CHUNK <= p->nr_chunks * TM_ACC_PER_CHUNK ||
+	    p->nr_chunks == p->max_chunks)
+		return;
+	c = kcalloc(TM_ACC_PER_CHUNK, sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (c)
+		p->chunk[p->nr_chunks++] = c;
+}
+
+/* under a bucket lock: the accumulator of @ns, @family, @slot, made if new */
+static struct tm_state_acc *tm_acc_of(struct tm_walk *w, struct tm_netns *ns,
+				      int family, int slot)
+{
+	struct tm_acc_pool *p = &w->t->pool;
+	u32 k = ns->acc[family][slot];
+
+	if (w->nomem)
+		return NULL;
+	if (!k) {
+		if (p->used == p->nr_chunks * TM_ACC_PER_CHUNK) {
+			struct tm_state_acc *c = NULL;
+
+			if (p->nr_chunks < p->max_chunks)
+				c = kcalloc(TM_ACC_PER_CHUNK, sizeof(*c),
+					    GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+			if (!c) {
+				w->nomem = true;	/* the read fails: -ENOMEM */
+				return NULL;
+			}
+			p->chunk[p->nr_chunks++] = c;
+		}
+		k = ++p->used;
+		ns->acc[family][slot] = k;
+	}
+	k--;
+	return &p->chunk[k / TM_ACC_PER_CHUNK][k % TM_ACC_PER_CHUNK];
+}
+
 /* One socket's record: its state accumulator, and its cgroup's. */
 static void tm_account(struct tm_walk *w, struct tm_netns *ns, struct tm_sock_info *si)
 {
-	tm_acc_add_sock(&ns->acc[si->family][si->slot], si);
+	struct tm_state_acc *a = tm_acc_of(w, ns, si->family, si->slot);
+
+	if (!a)
+		return;
+	tm_acc_add_sock(a, si);
 	if (w->t->cgt)
 		tm_cg_add(w->t, ns->inum, si);
 }
@@ -227,6 +279,7 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		if (hlist_nulls_empty(&head->chain))
 			continue;
+		tm_acc_reserve(w);
 		rcu_read_lock();
 		spin_lock_bh(lock);
 		t0 = tm_hold_clock();
@@ -264,6 +317,7 @@ static void tm_walk_lhash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		if (tm_lhash_bucket_empty(ilb))
 			continue;
+		tm_acc_reserve(w);
 		rcu_read_lock();
 		spin_lock(&ilb->lock);
 		t0 = tm_hold_clock();
@@ -338,6 +392,8 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			cond_resched();
 		if (hlist_empty(&head->chain))
 			continue;
+		if (w->owners)
+			tm_acc_reserve(w);
 		rcu_read_lock();	/* for the owners' sockets and files */
 		spin_lock_bh(&head->lock);
 		t0 = tm_hold_clock();
@@ -447,6 +503,18 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 		ret = -ENOMEM;
 		goto out;
 	}
+	/* the accumulators' chunks (sockets only): pointers for all there can be */
+	if (sockets) {
+		struct tm_acc_pool *p = &t->pool;
+
+		p->max_chunks = DIV_ROUND_UP((size_t)max(t->nr_netns, 1) * TM_NR_FAMILIES *
+					     TM_NR_SLOTS, TM_ACC_PER_CHUNK);
+		p->chunk = kvcalloc(p->max_chunks, sizeof(*p->chunk), GFP_KERNEL_ACCOUNT);
+		if (!p->chunk) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
 	t->own = -1;
 	for (i = 0; i < t->nr_netns; i++) {
 		t->netns[i].inum = w.nets[i]->ns.inum;
@@ -492,6 +560,8 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 		tm_walk_bhash(&w, seen[0]);
 	t->max_tw_buckets = READ_ONCE(own->ipv4.tcp_death_row.sysctl_max_tw_buckets);
 	t->own_inum = own->ns.inum;
+	if (w.nomem)
+		ret = -ENOMEM;
 out:
 	for (i = 0; i < t->nr_netns; i++)
 		put_net(w.nets[i]);
@@ -517,7 +587,14 @@ out:
 
 void tm_snapshot_free_tcp(struct tm_snapshot *snap)
 {
+	struct tm_acc_pool *p = &snap->tcp.pool;
+	unsigned int i;
+
 	tm_cg_free(&snap->tcp);
 	kvfree(snap->tcp.netns);
 	snap->tcp.netns = NULL;
+	for (i = 0; i < p->nr_chunks; i++)
+		kfree(p->chunk[i]);
+	kvfree(p->chunk);
+	memset(p, 0, sizeof(*p));
 }

@@ -385,9 +385,13 @@ static unsigned long tm_tw_total(const struct tm_snapshot *snap)
 
 	if (t->own < 0)
 		return 0;
-	for (f = 0; f < TM_NR_FAMILIES; f++)
-		n += tm_acc_sockets(&t->netns[t->own].acc[f][TM_SLOT_TW]) +
-		     tm_acc_sockets(&t->netns[t->own].acc[f][TM_SLOT_TW_FW2]);
+	for (f = 0; f < TM_NR_FAMILIES; f++) {
+		const struct tm_state_acc *tw = tm_netns_acc(t, &t->netns[t->own], f, TM_SLOT_TW);
+		const struct tm_state_acc *fw2 = tm_netns_acc(t, &t->netns[t->own], f,
+							      TM_SLOT_TW_FW2);
+
+		n += (tw ? tm_acc_sockets(tw) : 0) + (fw2 ? tm_acc_sockets(fw2) : 0);
+	}
 	return n;
 }
 
@@ -548,8 +552,13 @@ void tm_show_states(struct seq_file *m, const struct tm_snapshot *snap)
 			u64 vec;
 			u64 slab;
 
-			for (i = 0; i < t->nr_netns; i++)
-				tm_acc_add(&a, &t->netns[i].acc[f][slot]);
+			for (i = 0; i < t->nr_netns; i++) {
+				const struct tm_state_acc *na;
+
+				na = tm_netns_acc(t, &t->netns[i], f, slot);
+				if (na)
+					tm_acc_add(&a, na);
+			}
 			n = tm_acc_sockets(&a);
 			if (!n)
 				continue;
@@ -628,8 +637,8 @@ void tm_dbg_states(struct seq_file *m, const struct tm_snapshot *snap, int i)
 
 	for (f = 0; f < TM_NR_FAMILIES; f++) {
 		for (slot = 1; slot < TM_NR_SLOTS; slot++) {
-			const struct tm_state_acc *a = &ns->acc[f][slot];
-			unsigned long n = tm_acc_sockets(a);
+			const struct tm_state_acc *a = tm_netns_acc(&snap->tcp, ns, f, slot);
+			unsigned long n = a ? tm_acc_sockets(a) : 0;
 			bool tcpmem;
 			u64 slab;
 

@@ -178,17 +178,36 @@ struct tm_cg_table;
 
 struct tm_netns {
 	unsigned int inum;	/* netns inode number, as ls -l /proc/PID/ns/net */
+	/* its sockets' accumulators in tm_tcp.pool: 1 + index; 0: none */
+	u32 acc[TM_NR_FAMILIES][TM_NR_SLOTS];
 	unsigned long bind_buckets;
 	unsigned long bind2_buckets;
 	unsigned long bind_vec;		/* of those, in a slab with an objcg vector */
 	unsigned long bind2_vec;
-	struct tm_state_acc acc[TM_NR_FAMILIES][TM_NR_SLOTS];
+};
+
+/*
+ * The state accumulators, one per (netns, family, slot) that has sockets,
+ * made when the walk meets the first: most netns have sockets in a few
+ * states, and a dense array would cost every netns all 34. In page-sized
+ * chunks, so that one more can be had under a bucket lock if the chunk
+ * reserved before it runs out.
+ */
+#define TM_ACC_PER_CHUNK	(PAGE_SIZE / sizeof(struct tm_state_acc))
+static_assert(sizeof(struct tm_state_acc) <= PAGE_SIZE);
+
+struct tm_acc_pool {
+	struct tm_state_acc **chunk;	/* max_chunks pointers */
+	unsigned int nr_chunks;
+	unsigned int max_chunks;	/* enough for every slot of every netns */
+	unsigned int used;		/* accumulators handed out */
 };
 
 struct tm_tcp {
 	bool all_netns;			/* the reader sees every netns there is */
 	int nr_netns;
 	struct tm_netns *netns;		/* in the order of their struct net's address */
+	struct tm_acc_pool pool;	/* their accumulators */
 	int own;			/* the reader's in @netns, or -1 */
 	unsigned long allocated;	/* tcp_prot.sockets_allocated */
 	unsigned long hashed_full;	/* full sockets found in the tables */
@@ -201,6 +220,17 @@ struct tm_tcp {
 	int nr_cg;
 	unsigned long cg_overflow;	/* sockets in the overflow record */
 };
+
+/* the accumulator of @ns's sockets of @family in @slot; NULL: it has none */
+static inline const struct tm_state_acc *
+tm_netns_acc(const struct tm_tcp *t, const struct tm_netns *ns, int family, int slot)
+{
+	u32 k = ns->acc[family][slot];
+
+	if (!k--)
+		return NULL;
+	return &t->pool.chunk[k / TM_ACC_PER_CHUNK][k % TM_ACC_PER_CHUNK];
+}
 
 /* One populated zone, as /proc/zoneinfo, buddyinfo and pagetypeinfo see it. */
 struct tm_zone_stat {
