@@ -343,7 +343,14 @@ int main(int argc, char **argv)
 		while (npipes < 16384) {
 			long before = pcp_pages(c);
 
-			if (before < (1L << order) || take_block(page, order))
+			/*
+			 * The per-CPU count is of pages of every order: when
+			 * none of them is of ORDER and the buddy lists have no
+			 * block left either, the kmalloc would wake the OOM
+			 * killer (it killed fragment once on 16 KiB pages)
+			 */
+			if (before < (1L << order) || blocks_ge(order) < 1 ||
+			    take_block(page, order))
 				break;
 			npipes++;
 			if (before - pcp_pages(c) < (1L << order))
