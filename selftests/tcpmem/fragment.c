@@ -344,10 +344,12 @@ int main(int argc, char **argv)
 			long before = pcp_pages(c);
 
 			/*
-			 * The per-CPU count is of pages of every order: when
-			 * none of them is of ORDER and the buddy lists have no
-			 * block left either, the kmalloc would wake the OOM
-			 * killer (it killed fragment once on 16 KiB pages)
+			 * Only while the buddy lists still have a block of
+			 * ORDER: for an order above 0 the watermark check
+			 * wants one there (blocks on the per-CPU lists do not
+			 * count), and without it the kmalloc takes the slow
+			 * path, which may wake the OOM killer (it killed
+			 * fragment once on 16 KiB pages)
 			 */
 			if (before < (1L << order) || blocks_ge(order) < 1 ||
 			    take_block(page, order))
