@@ -73,7 +73,9 @@ struct tm_walk {
 	struct tm_walk_time *wt;	/* phases and lock holds of this snapshot */
 	bool owners;			/* walk the bhash2 owners for bound-only sockets */
 	bool nomem;			/* an accumulator could not be had */
+	bool sample;			/* this bucket's sockets are timed by step */
 	u64 t0;				/* start of the phase under way */
+	u64 ts;				/* start of the step under way */
 };
 
 static int tm_cmp_ptr(const void *a, const void *b)
@@ -103,6 +105,21 @@ static void tm_phase_end(struct tm_walk *w, enum tm_phase p)
 
 	w->wt->phase_ns[p] = now - w->t0;
 	w->t0 = now;
+}
+
+/*
+ * Step @s of a sampled socket ends now. Under the bucket lock: no
+ * migration, one CPU's local_clock().
+ */
+static void tm_step(struct tm_walk *w, enum tm_step s)
+{
+	u64 now;
+
+	if (!w->sample)
+		return;
+	now = local_clock();
+	w->wt->step_ns[s] += now - w->ts;
+	w->ts = now;
 }
 
 static int tm_family(const struct sock *sk)
@@ -223,10 +240,13 @@ static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 	si.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
 	/* the creating task's cgroup v2; the socket holds a reference to it */
 	si.cgrp = tm_sock_cgroup(sk);
+	tm_step(w, TM_ST_SOCK);
 	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
 	if (si.holder != TM_H_ORPHAN && si.holder != TM_H_QUEUED)
 		tm_charge_file(&si, sock, file);
+	tm_step(w, TM_ST_CHARGE);
 	tm_account(w, ns, &si);
+	tm_step(w, TM_ST_ACCOUNT);
 }
 
 /* A minisock: its own object only; no cgroup (no sk_cgrp_data) */
@@ -241,7 +261,9 @@ static void tm_count_mini(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 	else
 		t = v6 ? TM_T_TW_TCPV6 : TM_T_TW_TCP;
 	tm_charge_of(&si, sk, t, &si.own);
+	tm_step(w, TM_ST_CHARGE);
 	tm_account(w, ns, &si);
+	tm_step(w, TM_ST_ACCOUNT);
 }
 
 static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
@@ -249,6 +271,7 @@ static void tm_count_ehash_sk(struct tm_walk *w, struct sock *sk)
 	struct tm_netns *ns = tm_netns_of(w, sock_net(sk));
 	int state = READ_ONCE(sk->sk_state);
 
+	tm_step(w, TM_ST_NETNS);
 	if (!ns)
 		return;
 	if (state == TCP_TIME_WAIT) {
@@ -280,10 +303,15 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 		if (hlist_nulls_empty(&head->chain))
 			continue;
 		tm_acc_reserve(w);
+		w->sample = (i % TM_STEP_EVERY) == 0;
 		rcu_read_lock();
 		spin_lock_bh(lock);
 		t0 = tm_hold_clock();
 		sk_nulls_for_each(sk, node, &head->chain) {
+			if (w->sample) {
+				w->ts = local_clock();
+				w->wt->step_sockets++;
+			}
 			tm_count_ehash_sk(w, sk);
 			n++;
 		}
@@ -291,6 +319,7 @@ static void tm_walk_ehash(struct tm_walk *w, struct inet_hashinfo *h)
 		spin_unlock_bh(lock);
 		rcu_read_unlock();
 	}
+	w->sample = false;
 	w->wt->ehash_sockets += n;
 }
 

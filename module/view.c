@@ -878,6 +878,13 @@ static const char *const tm_hold_name[TM_NR_HOLDS] = {
 	[TM_HOLD_IRQS_OFF]	= "irqs_off",
 };
 
+static const char *const tm_step_name[TM_NR_STEPS] = {
+	[TM_ST_NETNS]	= "netns",
+	[TM_ST_SOCK]	= "sock",
+	[TM_ST_CHARGE]	= "charge",
+	[TM_ST_ACCOUNT]	= "account",
+};
+
 void tm_dbg_walk(struct seq_file *m, const struct tm_walk_time *wt, u64 seq)
 {
 	static const struct {
@@ -906,4 +913,7 @@ void tm_dbg_walk(struct seq_file *m, const struct tm_walk_time *wt, u64 seq)
 		seq_printf(m, "phase=%s ns=%llu\n", tm_phase_name[i], wt->phase_ns[i]);
 	for (i = 0; i < TM_NR_HOLDS; i++)
 		seq_printf(m, "hold=%s max_ns=%llu\n", tm_hold_name[i], wt->hold_max_ns[i]);
+	for (i = 0; i < TM_NR_STEPS; i++)
+		seq_printf(m, "step=%s ns=%llu sockets=%llu\n", tm_step_name[i], wt->step_ns[i],
+			   wt->step_sockets);
 }

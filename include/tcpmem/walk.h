@@ -282,9 +282,27 @@ enum tm_hold {
 	TM_NR_HOLDS
 };
 
+/*
+ * What one socket of the established hash costs, step by step, timed on
+ * the sockets of one bucket in TM_STEP_EVERY (a clock read per step of
+ * every socket would cost more than the steps): its netns and state; the
+ * fields that give its holder, buffers and cgroup; the charge reads of the
+ * objects it holds; its accumulator and cgroup record.
+ */
+#define TM_STEP_EVERY	16
+enum tm_step {
+	TM_ST_NETNS,
+	TM_ST_SOCK,
+	TM_ST_CHARGE,
+	TM_ST_ACCOUNT,
+	TM_NR_STEPS
+};
+
 struct tm_walk_time {
 	u64 phase_ns[TM_NR_PHASES];
 	u64 hold_max_ns[TM_NR_HOLDS];
+	u64 step_ns[TM_NR_STEPS];	/* the sampled sockets' steps, summed */
+	u64 step_sockets;		/* sockets sampled */
 	u64 take_ns;			/* the whole snapshot, phases and the rest */
 	u64 ehash_sockets;		/* entries found in the established hashes */
 	bool owners_walked;		/* bhash2 owners: some socket was in no lookup table */

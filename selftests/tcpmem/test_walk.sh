@@ -19,19 +19,21 @@ if [ ! -f $W ]; then
 fi
 
 # val KEY: the value of KEY= in the walk file read last (/tmp/tm_w);
-# phase=NAME lines give ns, hold=NAME lines max_ns
+# phase=NAME lines give ns, hold=NAME lines max_ns, step=NAME lines
+# step_NAME_ns and step_sockets
 val()
 {
 	awk -v k="$1" '
 	{ delete f; for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 	$1 ~ /^phase=/ { v[f["phase"] "_ns"] = f["ns"]; next }
 	$1 ~ /^hold=/ { v[f["hold"] "_max_ns"] = f["max_ns"]; next }
+	$1 ~ /^step=/ { v["step_" f["step"] "_ns"] = f["ns"]; v["step_sockets"] = f["sockets"]; next }
 	{ for (x in f) v[x] = f[x] }
 	END { print (k in v) ? v[k] : "missing" }' /tmp/tm_w
 }
 
-# well_formed WHEN: one snapshot line, then the phases and holds in order,
-# each value a non-negative integer
+# well_formed WHEN: one snapshot line, then the phases, holds and steps in
+# order, each value a non-negative integer
 well_formed()
 {
 	if awk '
@@ -43,13 +45,22 @@ well_formed()
 		  ok = ok && $1 == "phase=" p[NR - 1] && $2 ~ /^ns=[0-9]+$/ && NF == 2; next }
 	NR >= 11 && NR <= 14 { split("bucket_lock list_lock zone_lock irqs_off", h, " ")
 		  ok = ok && $1 == "hold=" h[NR - 10] && $2 ~ /^max_ns=[0-9]+$/ && NF == 2; next }
+	NR >= 15 && NR <= 18 { split("netns sock charge account", st, " ")
+		  ok = ok && $1 == "step=" st[NR - 14] && $2 ~ /^ns=[0-9]+$/ &&
+		  $3 ~ /^sockets=[0-9]+$/ && NF == 3; next }
 	{ ok = 0 }
-	END { exit !(ok && NR == 14) }' /tmp/tm_w; then
+	END { exit !(ok && NR == 18) }' /tmp/tm_w; then
 		echo "ok $1: walk well-formed" >> $V
 	else
 		echo "bad $1: walk not well-formed" >> $V
 		sed 's/^/#   /' /tmp/tm_w >> $V
 	fi
+}
+
+# step_sum: the sampled sockets' steps, summed
+step_sum()
+{
+	awk '$1 ~ /^step=/ { sub("ns=", "", $2); s += $2 } END { print s + 0 }' /tmp/tm_w
 }
 
 # walk_sum: the walk phases (all but render), summed
@@ -115,6 +126,11 @@ done
 expect "/proc/tcpmem" irqs_off_max_ns -ge "$(val list_lock_max_ns)"
 expect "/proc/tcpmem" irqs_off_max_ns -ge "$(val zone_lock_max_ns)"
 expect "/proc/tcpmem" take_ns -ge "$(walk_sum)"
+# the steps of the sockets of one bucket in 16: a share of the ehash phase,
+# about one socket in 16 (the buckets are as full as the hash spreads them)
+expect "/proc/tcpmem" ehash_ns -ge "$(step_sum)"
+expect "/proc/tcpmem" step_sockets -ge $(($(val ehash_sockets) / 64))
+expect "/proc/tcpmem" step_sockets -le $(($(val ehash_sockets) / 4))
 total=$(($(val take_ns) + $(val render_ns)))
 if [ "$total" -le $((us * 1000)) ]; then
 	echo "ok /proc/tcpmem: take_ns + render_ns = $total <= wall time of the read $us us" >> $V
@@ -135,6 +151,7 @@ expect "debugfs shared" ehash_sockets -eq 0
 expect "debugfs shared" ehash_ns -eq 0
 expect "debugfs shared" lhash2_ns -eq 0
 expect "debugfs shared" owners_walked -eq 0
+expect "debugfs shared" step_sockets -eq 0
 expect "debugfs shared" bhash_ns -gt 0
 tm_tcpload_stop
 
