@@ -14,6 +14,7 @@
 #include <linux/net.h>
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
+#include <linux/reciprocal_div.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -202,9 +203,33 @@ static void tm_sym_caches_init(void)
 	mutex_unlock(tm_slab_mutex);
 }
 
+/*
+ * Each type's object stride in its cache (kmem_cache.size) and its
+ * reciprocal, as the kernel's obj_to_index() divides: set at load with the
+ * caches, which live as long as the kernel (a cache's size never changes).
+ */
+static struct {
+	u32 size;
+	struct reciprocal_value rcp;
+} tm_type_geo[TM_NR_TYPES];
+
+static void tm_type_geo_init(void)
+{
+	int t;
+
+	for (t = 0; t < TM_NR_TYPES; t++) {
+		u32 size = tm_type_cache[t] ? tm_rd(tm_type_cache[t], TM_KC_SIZE) : 0;
+
+		tm_type_geo[t].size = size;
+		if (size)
+			tm_type_geo[t].rcp = reciprocal_value(size);
+	}
+}
+
 int tm_slab_init(void)
 {
 	const struct inet_hashinfo *h = init_net.ipv4.tcp_death_row.hashinfo;
+	int ret;
 
 	tm_type_cache[TM_T_TCP] = tcp_prot.slab;
 	tm_type_cache[TM_T_TW_TCP] = tcp_prot.twsk_prot->twsk_slab;
@@ -223,7 +248,9 @@ int tm_slab_init(void)
 	tm_type_cache[TM_T_SKB] = net_hotdata.skbuff_cache;
 #endif
 	tm_sym_caches_init();
-	return tm_probe_socket();
+	ret = tm_probe_socket();
+	tm_type_geo_init();
+	return ret;
 }
 
 /*
@@ -238,38 +265,36 @@ int tm_slab_init(void)
  * objects, a vector not inside the slab's own pages is a kmalloc object
  * large enough for it, the stride is one of those two and the last entry
  * ends inside the slab.
+ * Per object it reads the slab's struct page, the vector's (a vector
+ * apart: is it a kmalloc object; else it is inside this slab) and the
+ * entry: the compound order (a second struct page) only for a vector
+ * inside, the division by the size as obj_to_index() does it.
  * Under rcu_read_lock(): objcgs and memcgs are freed after a grace period.
  */
 void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 {
 #if TM_HAVE_MEMCG
-	unsigned long v, base, vec, end;
-	const void *s, *vs;
+	unsigned long v, base, vec, off;
 	struct obj_cgroup *objcg;
 	struct mem_cgroup *memcg;
-	struct page *page;
-	u32 size, idx, objects, stride = TM_OBJV_ELEM;
+	struct page *page, *vpage;
+	u32 size = tm_type_geo[t].size, idx, objects, stride = TM_OBJV_ELEM;
 
 	ch->state = TM_CH_NA;
 	ch->vec = false;
 	ch->memcg = NULL;
-	if (!tm_layout.memcg || !obj || !tm_type_cache[t] || !virt_addr_valid(obj))
+	if (!tm_layout.memcg || !obj || !size || !virt_addr_valid(obj))
 		return;
 	page = virt_to_head_page(obj);
-	if (!PageSlab(page))
+	if (!PageSlab(page) || tm_rd_ptr(page, TM_SL_SLAB_CACHE) != tm_type_cache[t])
 		return;
-	s = tm_rd_ptr(page, TM_SL_SLAB_CACHE);
-	if (s != tm_type_cache[t])
-		return;
-	size = tm_rd(s, TM_KC_SIZE);
 	objects = tm_rd(page, TM_SL_OBJECTS);
 	base = (unsigned long)page_address(page);
-	end = base + page_size(page);
-	if (!size || (unsigned long)obj < base || (unsigned long)obj >= end)
+	off = (unsigned long)obj - base;
+	/* the objects fit the slab: an offset below objects x size is a u32 */
+	if ((unsigned long)obj < base || off >= (u64)objects * size)
 		return;
-	idx = ((unsigned long)obj - base) / size;
-	if (idx >= objects)
-		return;
+	idx = reciprocal_divide(off, tm_type_geo[t].rcp);
 	v = READ_ONCE(*(unsigned long *)tm_at(page, TM_SL_OBJV));
 	vec = v & ~TM_OBJV_MASK;
 	if (!v || ((v & TM_OBJV_FLAG) && !vec)) {	/* none, or its allocation failed */
@@ -280,15 +305,20 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 		return;
 	if (tm_layout.have[TM_SL_STRIDE])
 		stride = READ_ONCE(*(u32 *)tm_at(page, TM_SL_STRIDE));
-	if (vec < base || vec >= end) {
+	vpage = virt_to_head_page((void *)vec);
+	if (vpage != page) {
+		const void *vs;
+
 		/* apart: a kmalloc object of at least objects x element bytes */
-		vs = tm_obj_cache((void *)vec);
+		if (!PageSlab(vpage))
+			return;
+		vs = tm_rd_ptr(vpage, TM_SL_SLAB_CACHE);
 		if (stride != TM_OBJV_ELEM || !vs ||
 		    tm_rd(vs, TM_KC_OBJECT_SIZE) < (u64)objects * TM_OBJV_ELEM)
 			return;
 		ch->vec = true;
 	} else if ((stride != TM_OBJV_ELEM && stride != size) ||
-		   vec + (u64)(objects - 1) * stride + TM_OBJV_ELEM > end) {
+		   vec + (u64)(objects - 1) * stride + TM_OBJV_ELEM > base + page_size(page)) {
 		return;
 	}
 	objcg = READ_ONCE(*(struct obj_cgroup **)(vec + (u64)idx * stride + TM_OBJV_OBJCG_OFF));
