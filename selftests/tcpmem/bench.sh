@@ -213,9 +213,20 @@ echo "## ratio = with the reader / without (RTT: 1-byte ping-pong, TCP_NODELAY, 
 
 # per-phase timing of the walk, when the module has it
 if [ -f $TM_DBG/walk ]; then
+	# each read's wall time (elapsed cat) against the snapshot's own
+	# take_ns and render_ns: what a read costs outside the walk
 	for f in /proc/tcpmem $TM_DBG/states $TM_DBG/shared $TM_DBG/totals; do
-		cat $f > /dev/null
-		echo "## $TM_DBG/walk after one read of $f:"
+		i=0
+		while [ $i -lt "$RUNS" ]; do
+			us=$("$TM_DIR/elapsed" cat $f)
+			awk -v us="$us" -v f="$f" '
+			{ for (i = 1; i <= NF; i++) if ($i ~ /^take_ns=/) t = substr($i, 9)
+			  if ($1 == "phase=render") r = substr($2, 4) }
+			END { printf "## read of %s: wall %.1f ms, take_ns %.1f ms, render_ns %.1f ms\n",
+			      f, us / 1000, t / 1e6, r / 1e6 }' $TM_DBG/walk
+			i=$((i + 1))
+		done
+		echo "## $TM_DBG/walk after the last read of $f:"
 		sed 's/^/##   /' $TM_DBG/walk
 	done
 fi
