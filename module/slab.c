@@ -268,15 +268,17 @@ int tm_slab_init(void)
  * Per object it reads the slab's struct page, the vector's (a vector
  * apart: is it a kmalloc object; else it is inside this slab) and the
  * entry: the compound order (a second struct page) only for a vector
- * inside, the division by the size as obj_to_index() does it.
+ * inside, the division by the size as obj_to_index() does it. Without
+ * @memcg (a file with no cgroup records) it stops at ch->vec: the entry,
+ * its objcg and memcg are not read, ch->state stays TM_CH_NA.
  * Under rcu_read_lock(): objcgs and memcgs are freed after a grace period.
  */
-void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
+void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch, bool memcg)
 {
 #if TM_HAVE_MEMCG
 	unsigned long v, base, vec, off;
 	struct obj_cgroup *objcg;
-	struct mem_cgroup *memcg;
+	struct mem_cgroup *mc;
 	struct page *page, *vpage;
 	u32 size = tm_type_geo[t].size, idx, objects, stride = TM_OBJV_ELEM;
 
@@ -294,11 +296,11 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 	/* the objects fit the slab: an offset below objects x size is a u32 */
 	if ((unsigned long)obj < base || off >= (u64)objects * size)
 		return;
-	idx = reciprocal_divide(off, tm_type_geo[t].rcp);
 	v = READ_ONCE(*(unsigned long *)tm_at(page, TM_SL_OBJV));
 	vec = v & ~TM_OBJV_MASK;
 	if (!v || ((v & TM_OBJV_FLAG) && !vec)) {	/* none, or its allocation failed */
-		ch->state = TM_CH_NONE;
+		if (memcg)
+			ch->state = TM_CH_NONE;
 		return;
 	}
 	if (!(v & TM_OBJV_FLAG) || !virt_addr_valid((void *)vec))
@@ -321,6 +323,9 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 		   vec + (u64)(objects - 1) * stride + TM_OBJV_ELEM > base + page_size(page)) {
 		return;
 	}
+	if (!memcg)
+		return;
+	idx = reciprocal_divide(off, tm_type_geo[t].rcp);
 	objcg = READ_ONCE(*(struct obj_cgroup **)(vec + (u64)idx * stride + TM_OBJV_OBJCG_OFF));
 	if (!objcg) {
 		ch->state = TM_CH_NONE;
@@ -328,11 +333,11 @@ void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch)
 	}
 	if (!virt_addr_valid(objcg))
 		return;
-	memcg = READ_ONCE(objcg->memcg);	/* obj_cgroup_memcg(), without its lockdep assert */
-	if (!memcg || !virt_addr_valid(memcg))
+	mc = READ_ONCE(objcg->memcg);	/* obj_cgroup_memcg(), without its lockdep assert */
+	if (!mc || !virt_addr_valid(mc))
 		return;
 	ch->state = TM_CH_MEMCG;
-	ch->memcg = memcg;
+	ch->memcg = mc;
 #else
 	ch->state = TM_CH_NA;
 	ch->vec = false;

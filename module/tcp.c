@@ -74,6 +74,7 @@ struct tm_walk {
 	bool owners;			/* walk the bhash2 owners for bound-only sockets */
 	bool nomem;			/* an accumulator could not be had */
 	bool sample;			/* this bucket's sockets are timed by step */
+	bool memcg;			/* read each object's memcg (cgroup records) */
 	u64 t0;				/* start of the phase under way */
 	u64 ts;				/* start of the step under way */
 };
@@ -129,9 +130,9 @@ static int tm_family(const struct sock *sk)
 
 /* the charge of one object the socket holds, into @si */
 static void tm_charge_of(struct tm_sock_info *si, const void *obj, enum tm_type t,
-			 struct tm_charge *ch)
+			 struct tm_charge *ch, bool memcg)
 {
-	tm_obj_charge(obj, t, ch);
+	tm_obj_charge(obj, t, ch, memcg);
 	tm_sock_obj(si, t, ch->vec, ch->state == TM_CH_MEMCG);
 }
 
@@ -142,15 +143,17 @@ static void tm_charge_of(struct tm_sock_info *si, const void *obj, enum tm_type 
  * they take the file's charge (the task that registered the file made
  * them, in process context); LSM blobs are plain kmalloc, never charged.
  */
-static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct file *file)
+static void tm_charge_file(struct tm_sock_info *si, struct socket *sock, struct file *file,
+			   bool memcg)
 {
 	struct tm_charge ch, fch;
 
-	tm_charge_of(si, container_of(sock, struct socket_alloc, socket), TM_T_SOCK_INODE, &ch);
+	tm_charge_of(si, container_of(sock, struct socket_alloc, socket), TM_T_SOCK_INODE, &ch,
+		     memcg);
 	if (!file)
 		return;
-	tm_charge_of(si, READ_ONCE(file->f_path.dentry), TM_T_DENTRY, &ch);
-	tm_charge_of(si, file, TM_T_FILP, &fch);
+	tm_charge_of(si, READ_ONCE(file->f_path.dentry), TM_T_DENTRY, &ch, memcg);
+	tm_charge_of(si, file, TM_T_FILP, &fch, memcg);
 	if (si->holder == TM_H_FILE_EPOLL) {
 		static const enum tm_type ep[] = { TM_T_EPI, TM_T_PWQ, TM_T_EP_HEAD };
 		int i;
@@ -238,12 +241,13 @@ static void tm_count_full(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 	si.rmem = atomic_read(&sk->sk_rmem_alloc);
 	si.wmem_queued = READ_ONCE(sk->sk_wmem_queued);
 	si.fwd_alloc = max(READ_ONCE(sk->sk_forward_alloc), 0);
-	/* the creating task's cgroup v2; the socket holds a reference to it */
-	si.cgrp = tm_sock_cgroup(sk);
+	/* the creating task's cgroup v2 (the socket holds a reference to it) */
+	if (w->memcg)
+		si.cgrp = tm_sock_cgroup(sk);
 	tm_step(w, TM_ST_SOCK);
-	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own);
+	tm_charge_of(&si, sk, si.family == TM_INET6 ? TM_T_TCPV6 : TM_T_TCP, &si.own, w->memcg);
 	if (si.holder != TM_H_ORPHAN && si.holder != TM_H_QUEUED)
-		tm_charge_file(&si, sock, file);
+		tm_charge_file(&si, sock, file, w->memcg);
 	tm_step(w, TM_ST_CHARGE);
 	tm_account(w, ns, &si);
 	tm_step(w, TM_ST_ACCOUNT);
@@ -260,7 +264,7 @@ static void tm_count_mini(struct tm_walk *w, struct tm_netns *ns, struct sock *s
 		t = v6 ? TM_T_REQ_TCPV6 : TM_T_REQ_TCP;
 	else
 		t = v6 ? TM_T_TW_TCPV6 : TM_T_TW_TCP;
-	tm_charge_of(&si, sk, t, &si.own);
+	tm_charge_of(&si, sk, t, &si.own, w->memcg);
 	tm_step(w, TM_ST_CHARGE);
 	tm_account(w, ns, &si);
 	tm_step(w, TM_ST_ACCOUNT);
@@ -401,7 +405,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			if (!ns)
 				continue;
 			ns->bind_buckets++;
-			tm_obj_charge(tb, TM_T_BIND, &ch);
+			tm_obj_charge(tb, TM_T_BIND, &ch, w->memcg);
 			ns->bind_vec += ch.vec;
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, ns->inum, &ch, false);
@@ -433,7 +437,7 @@ static void tm_walk_bhash(struct tm_walk *w, struct inet_hashinfo *h)
 			if (!b.ns)
 				continue;
 			b.ns->bind2_buckets++;
-			tm_obj_charge(tb2, TM_T_BIND2, &ch);
+			tm_obj_charge(tb2, TM_T_BIND2, &ch, w->memcg);
 			b.ns->bind2_vec += ch.vec;
 			if (w->t->cgt)
 				tm_cg_add_bucket(w->t, b.ns->inum, &ch, true);
@@ -507,7 +511,7 @@ int tm_snapshot_tcp(struct tm_snapshot *snap, const struct file *file, unsigned 
 	struct net *own = current->nsproxy->net_ns;	/* opened now: the opener's */
 	struct tm_tcp *t = &snap->tcp;
 	struct inet_hashinfo **seen = NULL;
-	struct tm_walk w = { .t = t, .wt = &snap->time };
+	struct tm_walk w = { .t = t, .wt = &snap->time, .memcg = cgroups };
 	int n, nseen = 0, i, k, ret = 0;
 	unsigned long before = 0;	/* sockets_allocated before the walks */
 	u64 t0;

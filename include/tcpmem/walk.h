@@ -146,7 +146,7 @@ struct tm_charge {
 };
 
 /* under rcu_read_lock(); @obj is an object of tracked type @t (or not: NA) */
-void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch);
+void tm_obj_charge(const void *obj, enum tm_type t, struct tm_charge *ch, bool memcg);
 
 /* ---- walk: sockets per cgroup and memcg (cgroup.c) --------------------- */
 
