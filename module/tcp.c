@@ -110,7 +110,8 @@ static void tm_phase_end(struct tm_walk *w, enum tm_phase p)
 
 /*
  * Step @s of a sampled socket ends now. Under the bucket lock: no
- * migration, one CPU's local_clock().
+ * migration, one CPU's local_clock(); interrupts (and on PREEMPT_RT
+ * other tasks) that ran meanwhile count in the step.
  */
 static void tm_step(struct tm_walk *w, enum tm_step s)
 {

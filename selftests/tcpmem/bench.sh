@@ -229,7 +229,7 @@ if [ -f $TM_DBG/walk ]; then
 		echo "## $TM_DBG/walk after the last read of $f:"
 		sed 's/^/##   /' $TM_DBG/walk
 		# the sampled steps, per socket
-		awk '$1 ~ /^step=/ { n = substr($3, 9); if (n > 0) { printf "%s%s %.0f", sep, substr($1, 6), substr($2, 4) / n; sep = ", " } }
+		awk '$1 ~ /^step=/ { n = substr($3, 9) + 0; if (n > 0) { printf "%s%s %.0f", sep, substr($1, 6), substr($2, 4) / n; sep = ", " } }
 		     END { if (sep != "") printf " ns per sampled socket\n" }' $TM_DBG/walk |
 			sed 's/^/##   steps: /'
 	done
