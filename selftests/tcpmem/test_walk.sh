@@ -57,17 +57,17 @@ well_formed()
 	fi
 }
 
-# step_sum: the sampled sockets' steps, summed
-step_sum()
-{
-	awk '$1 ~ /^step=/ { sub("ns=", "", $2); s += $2 } END { print s + 0 }' /tmp/tm_w
-}
-
 # walk_sum: the walk phases (all but render), summed
 walk_sum()
 {
 	awk '$1 ~ /^phase=/ && $1 != "phase=render" { sub("ns=", "", $2); s += $2 }
 	     END { print s + 0 }' /tmp/tm_w
+}
+
+# step_sum: the sampled sockets' steps, summed
+step_sum()
+{
+	awk '$1 ~ /^step=/ { sub("ns=", "", $2); s += $2 } END { print s + 0 }' /tmp/tm_w
 }
 
 # expect WHEN KEY OP VALUE: one comparison, its verdict
@@ -105,6 +105,7 @@ while :; do
 	for h in bucket_lock list_lock zone_lock; do
 		[ "$(val ${h}_max_ns)" = 0 ] && continue 2
 	done
+	[ "$(step_sum)" = 0 ] && continue
 	break
 done
 [ $reads -eq 1 ] || echo "# /proc/tcpmem: read $reads times (ehash_sockets or a hold settled late)" >> $V
@@ -129,6 +130,11 @@ expect "/proc/tcpmem" take_ns -ge "$(walk_sum)"
 # the steps of the sockets of one bucket in 16: a share of the ehash phase,
 # about one socket in 16 (the buckets are as full as the hash spreads them)
 expect "/proc/tcpmem" ehash_ns -ge "$(step_sum)"
+if [ "$(step_sum)" -gt 0 ]; then
+	echo "ok /proc/tcpmem: the sampled steps were timed: $(step_sum) ns" >> $V
+else
+	echo "bad /proc/tcpmem: the sampled steps sum to 0 ns" >> $V
+fi
 expect "/proc/tcpmem" step_sockets -ge $(($(val ehash_sockets) / 64))
 expect "/proc/tcpmem" step_sockets -le $(($(val ehash_sockets) / 4))
 total=$(($(val take_ns) + $(val render_ns)))
