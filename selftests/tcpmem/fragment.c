@@ -44,6 +44,7 @@
 #define CHUNK (1UL << 20)
 #define MAX_CHUNKS 8192
 #define MAX_PFN (1UL << 22)	/* 16 GB of 4 KB pages */
+#define KEEP 8			/* blocks of ORDER left in the buddy lists */
 
 static void die(const char *what)
 {
@@ -325,17 +326,25 @@ int main(int argc, char **argv)
 	 * What is left free in blocks of ORDER or more (the low watermarks'
 	 * worth the fill could not take, and what reclaim freed) is taken one
 	 * block at a time (a kmalloc of ORDER, straight from the buddy
-	 * allocator), first from the buddy lists until two are left (a
-	 * kmalloc of ORDER that finds none would wake the OOM killer), then on
+	 * allocator), first from the buddy lists until KEEP are left, then on
 	 * each CPU from its per-CPU lists (which hold such pages too, out of
-	 * /proc/buddyinfo's sight) while a block taken shrinks them.
+	 * /proc/buddyinfo's sight) while a block taken shrinks them. A kmalloc
+	 * of ORDER (at most 3, not costly) that finds no block compacts, which
+	 * the mlocked pages defeat, and then wakes the OOM killer, which kills
+	 * fragment. KEEP is the margin for what takes blocks between the count
+	 * and the kmalloc: the new pipe's own inode, file and kmalloc slabs
+	 * (order 3 on 4 KiB pages: up to two of them per pipe), and unmovable
+	 * allocations elsewhere, which split the largest free block when
+	 * their own lists are empty. With 2 kept, fragment died once in a
+	 * CI run on 6.12 before it wrote READYFILE. A few blocks left cost
+	 * the test nothing: TCP's slabs take them first, the rest fall back.
 	 */
 	rl.rlim_cur = rl.rlim_max = 65536;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	for (c = 0; c < ncpu; c++) {
 		pin(c);
-		while (blocks_ge(order) > 2 && npipes < 16384 && !take_block(page, order))
+		while (blocks_ge(order) > KEEP && npipes < 16384 && !take_block(page, order))
 			npipes++;
 	}
 	for (c = 0; c < ncpu; c++) {
@@ -344,14 +353,16 @@ int main(int argc, char **argv)
 			long before = pcp_pages(c);
 
 			/*
-			 * Only while the buddy lists still have a block of
-			 * ORDER: for an order above 0 the watermark check
-			 * wants one there (blocks on the per-CPU lists do not
-			 * count), and without it the kmalloc takes the slow
-			 * path, which may wake the OOM killer (it killed
-			 * fragment once on 16 KiB pages)
+			 * Only while the buddy lists still have KEEP / 2
+			 * blocks of ORDER: for an order above 0 the watermark
+			 * check wants one there (blocks on the per-CPU lists
+			 * do not count), and without it the kmalloc takes the
+			 * slow path, which may wake the OOM killer (it killed
+			 * fragment once on 16 KiB pages). The blocks taken
+			 * here come from the per-CPU lists, so the buddy
+			 * lists keep the KEEP the loop above left them.
 			 */
-			if (before < (1L << order) || blocks_ge(order) < 1 ||
+			if (before < (1L << order) || blocks_ge(order) < KEEP / 2 ||
 			    take_block(page, order))
 				break;
 			npipes++;

@@ -231,7 +231,8 @@ else
 	# zones have above their low watermarks, 8 MB kept per zone, sums to
 	# under 1 MB (with 1 MB kept, arm64 6.12 fell below min while it
 	# filled: the OOM killer, 25 MB idle on the per-CPU lists)
-	"$TM_DIR/fragment" /tmp/tm_frag 8192 "$order" &
+	oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
+	"$TM_DIR/fragment" /tmp/tm_frag 8192 "$order" 2> /tmp/tm_frag.err &
 	frag_pid=$!
 	i=0
 	while [ ! -f /tmp/tm_frag ] && kill -0 $frag_pid 2>/dev/null && [ $i -lt 1500 ]; do
@@ -242,7 +243,13 @@ else
 		if kill -0 $frag_pid 2>/dev/null; then
 			echo "bad fragment did not finish within 300 s" >> $V
 		else
-			echo "bad fragment ended before it wrote what it did (OOM-killed? see dmesg)" >> $V
+			wait $frag_pid
+			rc=$?
+			oom=$(($(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - ${oom0:-0}))
+			echo "bad fragment ended (exit $rc) before it wrote what it did; OOM kills meanwhile: $oom" >> $V
+			sed 's/^/# fragment: /' /tmp/tm_frag.err >> $V
+			dmesg | grep -E 'invoked oom-killer|Killed process|oom-kill:' |
+				tail -n 5 | sed 's/^/# dmesg: /' >> $V
 		fi
 	fi
 	echo "# fragment: $(cat /tmp/tm_frag 2>/dev/null); buddyinfo:" >> $V
