@@ -141,12 +141,13 @@ static long above_low_kb(long page, long reserve_kb)
 }
 
 /*
- * free memory in blocks of @order or more, counted in blocks of @order (a
- * free block of @order + 2 counts 4), that a kmalloc can take: of every migratetype
- * but CMA, HighAtomic and Isolate (/proc/pagetypeinfo), in those zones that have a
- * block's worth above what they must keep now (x86's DMA zone on a VM
- * with no Normal zone keeps only 991 pages: counted, its blocks that a
- * kmalloc may not take made the loop below wake the OOM killer)
+ * free memory in blocks of @order or more, counted in blocks of @order
+ * (a free block of @order + 2 counts 4), that a kmalloc can take: of
+ * every migratetype but CMA, HighAtomic and Isolate (/proc/pagetypeinfo),
+ * in those zones that have a block's worth above what they must keep
+ * now (x86's DMA zone on a VM with no Normal zone keeps only 991 pages:
+ * counted, its blocks that a kmalloc may not take made the loop below
+ * wake the OOM killer)
  */
 static long blocks_ge(int order)
 {
@@ -248,15 +249,15 @@ static void pin(int cpu)
  * costly) that finds no block compacts, which the mlocked pages
  * defeat, and then may wake the OOM killer, which kills fragment.
  * KEEP is a margin, not a bound, for what splits blocks of @order
- * between the count and the kmalloc: slab and per-CPU list refills
- * of other allocations (an order-0 refill of an empty list takes
- * pcp->batch pages, some 8 blocks of order 3). With at most 2 blocks
- * of any size kept, fragment died once in a CI run on 6.12 before it
- * wrote READYFILE, cause not recorded. Counted in blocks of @order,
- * what is kept bounds the slabs of @order the sockets can still get
- * from the buddy lists to KEEP (with 2 of any size, two 4 MB blocks
- * could have served 256 of TCP's 32 KB slabs). Returns the pipes it
- * made, of at most @room.
+ * between the count and the kmalloc: slab and per-CPU list refills of
+ * other allocations (an order-0 refill of an empty list takes
+ * pcp->batch pages, some 8 blocks of order 3, or more from 6.7). With
+ * at most 2 blocks of any size kept, fragment died once in a CI run on
+ * 6.12 before it wrote READYFILE, cause not recorded. Counted in
+ * blocks of @order, what is kept bounds the slabs of @order the
+ * sockets could get from the buddy lists at the count to KEEP (with 2
+ * of any size, two 4 MB blocks could have served 256 of TCP's 32 KB
+ * slabs). Returns the pipes it made, of at most @room.
  */
 static int take_all(long page, int order, int ncpu, int room)
 {

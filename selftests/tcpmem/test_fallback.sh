@@ -192,7 +192,7 @@ sysctl_set()
 	echo "$2" > $f
 }
 
-# frag_wait: until fragment has written /tmp/tm_frag (300 s), or why not
+# frag_wait PASS: until fragment has written /tmp/tm_frag (300 s), or why not
 frag_wait()
 {
 	i=0
@@ -203,10 +203,10 @@ frag_wait()
 	if [ ! -f /tmp/tm_frag ]; then
 		oom=$(($(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - ${oom0:-0}))
 		if kill -0 $frag_pid 2>/dev/null; then
-			echo "bad fragment did not finish within 300 s; OOM kills meanwhile: $oom" >> $V
+			echo "bad fragment's pass $1 did not finish within 300 s; OOM kills meanwhile: $oom" >> $V
 		else
 			wait $frag_pid
-			echo "bad fragment ended (exit $?) before it wrote what it did; OOM kills meanwhile: $oom" >> $V
+			echo "bad fragment ended (exit $?) in pass $1, before it wrote what it did; OOM kills meanwhile: $oom" >> $V
 			frag_pid=
 		fi
 		sed 's/^/# fragment: /' /tmp/tm_frag.err >> $V
@@ -243,10 +243,12 @@ else
 	# the watermarks (raised for THP to tens of MB) are free memory in
 	# large blocks that fragment cannot take: lower them
 	sysctl_set min_free_kbytes 4096
-	# small per-CPU free lists, sized once (no auto-tuning, 6.7 and
-	# later): what they hold is out of fragment's reach, and what they
-	# give back over the following seconds would be blocks for the
-	# sockets (5.10 names it percpu_pagelist_fraction)
+	# small per-CPU free lists, of a fixed size (from 6.7 no
+	# auto-tuning; the excess drains over the next frees and seconds,
+	# before fragment's passes): what they hold is out of fragment's
+	# reach, and what they give back later would be blocks for the
+	# sockets. 5.10's percpu_pagelist_fraction is per CPU and also
+	# lowers the batch: small lists there too
 	sysctl_set percpu_pagelist_high_fraction 4096
 	sysctl_set percpu_pagelist_fraction 4096
 	echo 3 > /proc/sys/vm/drop_caches
@@ -267,20 +269,22 @@ else
 	oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
 	"$TM_DIR/fragment" /tmp/tm_frag 8192 "$order" 2> /tmp/tm_frag.err &
 	frag_pid=$!
-	frag_wait
+	frag_wait 1
 	# a second pass: the blocks that empty slabs gave back since (the
 	# shrink of the readings below would free them only after fragment)
-	if [ -n "$frag_pid" ]; then
+	if [ -n "$frag_pid" ] && [ -f /tmp/tm_frag ]; then
 		tm_slab_settled > /dev/null
 		rm -f /tmp/tm_frag
+		oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
 		kill -USR1 $frag_pid
-		frag_wait
+		frag_wait 2
 	fi
 	# Slab: now, with fragment's pipe arrays in it (a kmalloc of a whole
 	# block is counted in Slab:), which are no part of what the sockets
 	# add; after a shrink, as after the sockets (the slabs left empty
 	# while fragment filled, 0.6 MB of 16 KiB slabs on 16 KiB pages,
-	# went before fragment's second pass, which took what they freed)
+	# went before fragment's second pass, which took what they freed
+	# of TCP's order or more, down to its margin)
 	s0=$(tm_slab_kb)
 	p0=$(tm_slab_total /tmp/tm_fs0)
 	before=$(slabinfo_tcp)
