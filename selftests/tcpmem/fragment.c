@@ -22,9 +22,7 @@
  * page is brought back in) so that, with vm.compact_unevictable_allowed=0,
  * compaction cannot move it to rebuild larger blocks. Then it takes, one
  * by one, the blocks of ORDER or more still free (see below). Writes
- * what it did to READYFILE and waits: on SIGUSR1 it takes the blocks
- * freed since (empty slabs a shrink gave back) and writes READYFILE
- * again; on SIGTERM it ends.
+ * what it did to READYFILE and waits for SIGTERM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,7 +45,6 @@
 #define MAX_CHUNKS 8192
 #define MAX_PFN (1UL << 22)	/* 16 GB of 4 KB pages */
 #define KEEP 8			/* blocks of ORDER left in the buddy lists */
-#define MAX_PIPES 16384
 
 static void die(const char *what)
 {
@@ -141,13 +138,11 @@ static long above_low_kb(long page, long reserve_kb)
 }
 
 /*
- * free memory in blocks of @order or more, counted in blocks of @order
- * (a free block of @order + 2 counts 4), that a kmalloc can take: of
- * every migratetype but CMA, HighAtomic and Isolate (/proc/pagetypeinfo),
- * in those zones that have a block's worth above what they must keep
- * now (x86's DMA zone on a VM with no Normal zone keeps only 991 pages:
- * counted, its blocks that a kmalloc may not take made the loop below
- * wake the OOM killer)
+ * free blocks of @order or more a kmalloc can take: of every migratetype
+ * but CMA, HighAtomic and Isolate (/proc/pagetypeinfo), in those zones that have a
+ * block's worth above what they must keep now (x86's DMA zone on a VM
+ * with no Normal zone keeps only 991 pages: counted, its blocks that a
+ * kmalloc may not take made the loop below wake the OOM killer)
  */
 static long blocks_ge(int order)
 {
@@ -177,7 +172,7 @@ static long blocks_ge(int order)
 		for (o = 0; p += strspn(p, " >"), sscanf(p, "%ld%n", &v, &off) == 1;
 		     o++, p += off)
 			if (o >= order)
-				sum += v << (o - order);
+				sum += v;
 	}
 	fclose(f);
 	return sum;
@@ -238,64 +233,6 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/*
- * What is left free in blocks of @order or more (the low watermarks'
- * worth the fill could not take, and what reclaim freed) is taken one
- * block at a time (a kmalloc of @order, straight from the buddy
- * allocator), first from the buddy lists until at most KEEP blocks'
- * worth are left, then on each CPU from its per-CPU lists (which hold
- * such pages too, out of /proc/buddyinfo's sight) while a block taken
- * shrinks them. A kmalloc of @order (1 or 3 here; up to 3 is not
- * costly) that finds no block compacts, which the mlocked pages
- * defeat, and then may wake the OOM killer, which kills fragment.
- * KEEP is a margin, not a bound, for what splits blocks of @order
- * between the count and the kmalloc: slab and per-CPU list refills of
- * other allocations (an order-0 refill of an empty list takes
- * pcp->batch pages, some 8 blocks of order 3, or more from 6.7). With
- * at most 2 blocks of any size kept, fragment died once in a CI run on
- * 6.12 before it wrote READYFILE, cause not recorded. Counted in
- * blocks of @order, what is kept bounds the slabs of @order the
- * sockets could get from the buddy lists at the count to KEEP (with 2
- * of any size, two 4 MB blocks could have served 256 of TCP's 32 KB
- * slabs). Returns the pipes it made, of at most @room.
- */
-static int take_all(long page, int order, int ncpu, int room)
-{
-	int c, npipes = 0;
-
-	for (c = 0; c < ncpu; c++) {
-		pin(c);
-		while (blocks_ge(order) > KEEP && npipes < room && !take_block(page, order))
-			npipes++;
-	}
-	for (c = 0; c < ncpu; c++) {
-		pin(c);
-		while (npipes < room) {
-			long before = pcp_pages(c);
-
-			/*
-			 * Only while the buddy lists still have KEEP / 2
-			 * blocks' worth of @order: for an order above 0 the
-			 * watermark check wants a block there (blocks on the
-			 * per-CPU lists do not count), and without it the
-			 * kmalloc takes the slow path, which may wake the OOM
-			 * killer (it killed fragment once on 16 KiB pages). A
-			 * CPU's pass ends on a take that refills its list
-			 * from the buddy lists (up to pcp->batch >> ORDER
-			 * blocks; before 5.13 the per-CPU lists hold order 0
-			 * only and every take here does).
-			 */
-			if (before < (1L << order) || blocks_ge(order) < KEEP / 2 ||
-			    take_block(page, order))
-				break;
-			npipes++;
-			if (before - pcp_pages(c) < (1L << order))
-				break;	/* it came from elsewhere */
-		}
-	}
-	return npipes;
-}
-
 int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE), reserve, held = 0, freed = 0;
@@ -303,7 +240,7 @@ int main(int argc, char **argv)
 	uint64_t *pfn, maxpfn = 0;
 	unsigned char *mine;
 	size_t per = CHUNK / page;
-	int n = 0, fd, i, npipes, pass, ncpu, order;
+	int n = 0, fd, i, npipes = 0, c, ncpu, order;
 	struct rlimit rl;
 	char tmp[4096];
 	size_t k;
@@ -320,7 +257,6 @@ int main(int argc, char **argv)
 			       order), 2;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	/* everything it needs later, in place before memory runs short */
@@ -386,24 +322,62 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (mlock2(chunk[i], CHUNK, MLOCK_ONFAULT))
 			die("mlock2");
-	rl.rlim_cur = 65536;
-	rl.rlim_max = 65536;
+	/*
+	 * What is left free in blocks of ORDER or more (the low watermarks'
+	 * worth the fill could not take, and what reclaim freed) is taken one
+	 * block at a time (a kmalloc of ORDER, straight from the buddy
+	 * allocator), first from the buddy lists until KEEP are left, then on
+	 * each CPU from its per-CPU lists (which hold such pages too, out of
+	 * /proc/buddyinfo's sight) while a block taken shrinks them. A kmalloc
+	 * of ORDER (at most 3, not costly) that finds no block compacts, which
+	 * the mlocked pages defeat, and then wakes the OOM killer, which kills
+	 * fragment. KEEP is the margin for what takes blocks between the count
+	 * and the kmalloc: the new pipe's own inode, file and kmalloc slabs
+	 * (order 3 on 4 KiB pages: up to two of them per pipe), and unmovable
+	 * allocations elsewhere, which split the largest free block when
+	 * their own lists are empty. With 2 kept, fragment died once in a
+	 * CI run on 6.12 before it wrote READYFILE. A few blocks left cost
+	 * the test nothing: TCP's slabs take them first, the rest fall back.
+	 */
+	rl.rlim_cur = rl.rlim_max = 65536;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
-	for (pass = 1, npipes = 0;; pass++) {
-		int taken = take_all(page, order, ncpu, MAX_PIPES - npipes);
-
-		npipes += taken;
-		out = fopen(tmp, "w");
-		if (!out)
-			die(tmp);
-		fprintf(out, "pass=%d held=%ld freed=%ld order%d_blocks_taken=%d left=%ld\n",
-			pass, held * (page / 1024), freed * (page / 1024), order, taken,
-			blocks_ge(order));
-		if (fclose(out) || rename(tmp, argv[1]))
-			die(argv[1]);
-		if (sigwait(&set, &sig) || sig != SIGUSR1)
-			return 0;
+	for (c = 0; c < ncpu; c++) {
+		pin(c);
+		while (blocks_ge(order) > KEEP && npipes < 16384 && !take_block(page, order))
+			npipes++;
 	}
+	for (c = 0; c < ncpu; c++) {
+		pin(c);
+		while (npipes < 16384) {
+			long before = pcp_pages(c);
+
+			/*
+			 * Only while the buddy lists still have KEEP / 2
+			 * blocks of ORDER: for an order above 0 the watermark
+			 * check wants one there (blocks on the per-CPU lists
+			 * do not count), and without it the kmalloc takes the
+			 * slow path, which may wake the OOM killer (it killed
+			 * fragment once on 16 KiB pages). The blocks taken
+			 * here come from the per-CPU lists, so the buddy
+			 * lists keep the KEEP the loop above left them.
+			 */
+			if (before < (1L << order) || blocks_ge(order) < KEEP / 2 ||
+			    take_block(page, order))
+				break;
+			npipes++;
+			if (before - pcp_pages(c) < (1L << order))
+				break;	/* it came from elsewhere */
+		}
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
+	out = fopen(tmp, "w");
+	if (!out)
+		die(tmp);
+	fprintf(out, "held=%ld freed=%ld order%d_blocks_taken=%d left=%ld\n", held * (page / 1024),
+		freed * (page / 1024), order, npipes, blocks_ge(order));
+	if (fclose(out) || rename(tmp, argv[1]))
+		die(argv[1]);
+	sigwait(&set, &sig);
+	return 0;
 }

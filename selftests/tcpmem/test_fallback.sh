@@ -192,33 +192,6 @@ sysctl_set()
 	echo "$2" > $f
 }
 
-# frag_wait PASS: until fragment has written /tmp/tm_frag (300 s), or why not
-frag_wait()
-{
-	i=0
-	while [ ! -f /tmp/tm_frag ] && kill -0 $frag_pid 2>/dev/null && [ $i -lt 1500 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	if [ ! -f /tmp/tm_frag ]; then
-		oom=$(($(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - ${oom0:-0}))
-		if kill -0 $frag_pid 2>/dev/null; then
-			echo "bad fragment's pass $1 did not finish within 300 s; OOM kills meanwhile: $oom" >> $V
-		else
-			wait $frag_pid
-			echo "bad fragment ended (exit $?) in pass $1, before it wrote what it did; OOM kills meanwhile: $oom" >> $V
-			frag_pid=
-		fi
-		sed 's/^/# fragment: /' /tmp/tm_frag.err >> $V
-		# the newest OOM lines are this run's when it had OOM kills
-		[ "$oom" -gt 0 ] && dmesg |
-			grep -E 'invoked oom-killer|Killed process|oom-kill:' |
-			tail -n 5 | sed 's/^/# dmesg: /' >> $V
-	fi
-	echo "# fragment: $(cat /tmp/tm_frag 2>/dev/null); buddyinfo:" >> $V
-	sed 's/^/#   /' /proc/buddyinfo >> $V
-}
-
 order=$(cat /sys/kernel/slab/TCP/order 2>/dev/null)
 if [ -n "$debug" ]; then
 	echo "skip fragmented-slab-growth debugging kernel ($debug): Slab: grows with the debug metadata of every object" >> $V
@@ -243,14 +216,6 @@ else
 	# the watermarks (raised for THP to tens of MB) are free memory in
 	# large blocks that fragment cannot take: lower them
 	sysctl_set min_free_kbytes 4096
-	# small per-CPU free lists, of a fixed size (from 6.7 no
-	# auto-tuning; the excess drains over the next frees and seconds,
-	# before fragment's passes): what they hold is out of fragment's
-	# reach, and what they give back later would be blocks for the
-	# sockets. 5.10's percpu_pagelist_fraction is per CPU and also
-	# lowers the batch: small lists there too
-	sysctl_set percpu_pagelist_high_fraction 4096
-	sysctl_set percpu_pagelist_fraction 4096
 	echo 3 > /proc/sys/vm/drop_caches
 	rm -f /tmp/tm_ready /tmp/tm_ready.set /tmp/tm_frag
 	"$TM_DIR/tcpload" -S -R -r /tmp/tm_ready -p 23000 est:3000 &
@@ -269,22 +234,32 @@ else
 	oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
 	"$TM_DIR/fragment" /tmp/tm_frag 8192 "$order" 2> /tmp/tm_frag.err &
 	frag_pid=$!
-	frag_wait 1
-	# a second pass: the blocks that empty slabs gave back since (the
-	# shrink of the readings below would free them only after fragment)
-	if [ -n "$frag_pid" ] && [ -f /tmp/tm_frag ]; then
-		tm_slab_settled > /dev/null
-		rm -f /tmp/tm_frag
-		oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
-		kill -USR1 $frag_pid
-		frag_wait 2
+	i=0
+	while [ ! -f /tmp/tm_frag ] && kill -0 $frag_pid 2>/dev/null && [ $i -lt 1500 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if [ ! -f /tmp/tm_frag ]; then
+		if kill -0 $frag_pid 2>/dev/null; then
+			echo "bad fragment did not finish within 300 s" >> $V
+		else
+			wait $frag_pid
+			rc=$?
+			oom=$(($(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - ${oom0:-0}))
+			echo "bad fragment ended (exit $rc) before it wrote what it did; OOM kills meanwhile: $oom" >> $V
+			sed 's/^/# fragment: /' /tmp/tm_frag.err >> $V
+			dmesg | grep -E 'invoked oom-killer|Killed process|oom-kill:' |
+				tail -n 5 | sed 's/^/# dmesg: /' >> $V
+		fi
 	fi
+	echo "# fragment: $(cat /tmp/tm_frag 2>/dev/null); buddyinfo:" >> $V
+	sed 's/^/#   /' /proc/buddyinfo >> $V
 	# Slab: now, with fragment's pipe arrays in it (a kmalloc of a whole
 	# block is counted in Slab:), which are no part of what the sockets
-	# add; after a shrink, as after the sockets (the slabs left empty
-	# while fragment filled, 0.6 MB of 16 KiB slabs on 16 KiB pages,
-	# went before fragment's second pass, which took what they freed
-	# of TCP's order or more, down to its margin)
+	# add; after a shrink, as after the sockets: the slabs left empty
+	# while fragment filled (0.6 MB of 16 KiB slabs on 16 KiB pages) go
+	# now rather than only from the second reading. The blocks they free
+	# are few next to the slabs the sockets need: most still fall back
 	s0=$(tm_slab_kb)
 	p0=$(tm_slab_total /tmp/tm_fs0)
 	before=$(slabinfo_tcp)
@@ -311,10 +286,8 @@ else
 	fi
 	grep "^fallback: " /proc/tcpmem | sed 's/^/# /' >> $V
 	tm_tcpload_stop
-	if [ -n "$frag_pid" ]; then
-		kill $frag_pid
-		wait $frag_pid
-	fi
+	kill $frag_pid
+	wait $frag_pid
 	while read -r name val; do
 		echo "$val" > /proc/sys/vm/$name
 	done < /tmp/tm_sysctl
