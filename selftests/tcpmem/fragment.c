@@ -326,18 +326,18 @@ int main(int argc, char **argv)
 	 * What is left free in blocks of ORDER or more (the low watermarks'
 	 * worth the fill could not take, and what reclaim freed) is taken one
 	 * block at a time (a kmalloc of ORDER, straight from the buddy
-	 * allocator), first from the buddy lists until KEEP are left, then on
-	 * each CPU from its per-CPU lists (which hold such pages too, out of
-	 * /proc/buddyinfo's sight) while a block taken shrinks them. A kmalloc
-	 * of ORDER (at most 3, not costly) that finds no block compacts, which
-	 * the mlocked pages defeat, and then wakes the OOM killer, which kills
-	 * fragment. KEEP is the margin for what takes blocks between the count
-	 * and the kmalloc: the new pipe's own inode, file and kmalloc slabs
-	 * (order 3 on 4 KiB pages: up to two of them per pipe), and unmovable
-	 * allocations elsewhere, which split the largest free block when
-	 * their own lists are empty. With 2 kept, fragment died once in a
-	 * CI run on 6.12 before it wrote READYFILE. A few blocks left cost
-	 * the test nothing: TCP's slabs take them first, the rest fall back.
+	 * allocator), first from the buddy lists until at most KEEP blocks
+	 * (of any size) are left, then on each CPU from its per-CPU lists
+	 * (which hold such pages too, out of /proc/buddyinfo's sight) while a
+	 * block taken shrinks them. A kmalloc of ORDER (1 or 3 here; up to 3
+	 * is not costly) that finds no block compacts, which the mlocked
+	 * pages defeat, and then may wake the OOM killer, which kills
+	 * fragment. KEEP is a margin, not a bound, for what splits blocks of
+	 * ORDER between the count and the kmalloc: slab and per-CPU list
+	 * refills of other allocations. With 2 kept (1 for the per-CPU pass),
+	 * fragment died once in a CI run on 6.12 before it wrote READYFILE,
+	 * cause not recorded. Blocks left can serve some of TCP's slabs at
+	 * its order; where they serve all of them, test_fallback skips.
 	 */
 	rl.rlim_cur = rl.rlim_max = 65536;
 	setrlimit(RLIMIT_NOFILE, &rl);
@@ -354,13 +354,14 @@ int main(int argc, char **argv)
 
 			/*
 			 * Only while the buddy lists still have KEEP / 2
-			 * blocks of ORDER: for an order above 0 the watermark
-			 * check wants one there (blocks on the per-CPU lists
-			 * do not count), and without it the kmalloc takes the
-			 * slow path, which may wake the OOM killer (it killed
-			 * fragment once on 16 KiB pages). The blocks taken
-			 * here come from the per-CPU lists, so the buddy
-			 * lists keep the KEEP the loop above left them.
+			 * blocks of ORDER or more: for an order above 0 the
+			 * watermark check wants one there (blocks on the
+			 * per-CPU lists do not count), and without it the
+			 * kmalloc takes the slow path, which may wake the OOM
+			 * killer (it killed fragment once on 16 KiB pages). A
+			 * CPU's pass ends on a take that refills its list
+			 * from the buddy lists (before 5.13 the per-CPU lists
+			 * hold order 0 only and every take here does).
 			 */
 			if (before < (1L << order) || blocks_ge(order) < KEEP / 2 ||
 			    take_block(page, order))
